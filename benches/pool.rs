@@ -1,0 +1,309 @@
+//! Thread pools side by side, in one run: `webpool::ThreadPool` against the Rust Book's final
+//! pool, the `threadpool` crate, rayon's `ThreadPool::spawn`, and a pool on a crossbeam
+//! channel.
+//!
+//! `cargo bench --bench pool` (or `bash ci/bench-pool.sh`, which prints the ratios).
+//!
+//! Workloads, each at 1, 2 and 4 workers:
+//! - `empty`: 100 000 jobs that only count down a shared latch, submitted from one thread and
+//!   waited for;
+//! - `1us`: the same jobs after about a microsecond of arithmetic each;
+//! - `wakeup`: one job submitted to a pool idle long enough for its workers to sleep, timed
+//!   until it starts.
+//!
+//! Every pool runs the very same closure (it captures one `Arc`), so what differs is only how
+//! the pool moves it: the others box every job, webpool stores a closure this small inline.
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
+
+/// Jobs per measured iteration of the throughput workloads.
+const JOBS: usize = 100_000;
+
+/// The thread counts every pool is measured at.
+const THREADS: [usize; 3] = [1, 2, 4];
+
+// ===== the latch every job counts down =====
+
+/// Counts jobs down to zero and wakes the waiting submitter when the last one ends.
+struct Latch {
+    left: AtomicUsize,
+    done: Mutex<bool>,
+    finished: Condvar,
+}
+
+impl Latch {
+    fn new(count: usize) -> Arc<Latch> {
+        Arc::new(Latch {
+            left: AtomicUsize::new(count),
+            done: Mutex::new(false),
+            finished: Condvar::new(),
+        })
+    }
+
+    fn count_down(&self) {
+        if self.left.fetch_sub(1, Ordering::AcqRel) == 1 {
+            *self.done.lock().unwrap() = true;
+            self.finished.notify_one();
+        }
+    }
+
+    fn wait(&self) {
+        let mut done = self.done.lock().unwrap();
+        while !*done {
+            done = self.finished.wait(done).unwrap();
+        }
+    }
+}
+
+/// About a microsecond of work the optimiser cannot remove.
+fn spin_one_microsecond() {
+    let mut x = 0u64;
+    for i in 0..300u64 {
+        x = black_box(x.wrapping_mul(31).wrapping_add(i));
+    }
+    black_box(x);
+}
+
+// ===== the peers, behind one trait =====
+
+type Job = Box<dyn FnOnce() + Send + 'static>;
+
+/// What the benchmark needs from a pool.
+trait Pool: Send + Sync {
+    fn submit(&self, job: impl FnOnce() + Send + 'static);
+}
+
+impl Pool for webpool::ThreadPool {
+    fn submit(&self, job: impl FnOnce() + Send + 'static) {
+        self.execute(job).expect("the pool is running");
+    }
+}
+
+impl Pool for threadpool::ThreadPool {
+    fn submit(&self, job: impl FnOnce() + Send + 'static) {
+        self.execute(job);
+    }
+}
+
+impl Pool for rayon::ThreadPool {
+    fn submit(&self, job: impl FnOnce() + Send + 'static) {
+        self.spawn(job);
+    }
+}
+
+/// The Rust Book's final pool (ch. 21, listing 21-25): workers share an
+/// `Arc<Mutex<mpsc::Receiver<Job>>>`, and take the lock only for `recv`.
+struct BookPool {
+    sender: Option<mpsc::Sender<Job>>,
+    workers: Vec<thread::JoinHandle<()>>,
+}
+
+impl BookPool {
+    fn new(size: usize) -> BookPool {
+        let (sender, receiver) = mpsc::channel::<Job>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        let workers = (0..size)
+            .map(|_| {
+                let receiver = Arc::clone(&receiver);
+                thread::spawn(move || loop {
+                    let message = receiver.lock().unwrap().recv();
+                    match message {
+                        Ok(job) => job(),
+                        Err(_) => break,
+                    }
+                })
+            })
+            .collect();
+        BookPool {
+            sender: Some(sender),
+            workers,
+        }
+    }
+}
+
+impl Pool for BookPool {
+    fn submit(&self, job: impl FnOnce() + Send + 'static) {
+        let sender = self.sender.as_ref().expect("running");
+        sender.send(Box::new(job)).expect("workers alive");
+    }
+}
+
+impl Drop for BookPool {
+    fn drop(&mut self) {
+        drop(self.sender.take());
+        for worker in self.workers.drain(..) {
+            worker.join().unwrap();
+        }
+    }
+}
+
+/// Workers receiving boxed jobs from an unbounded crossbeam channel (no lock of our own).
+struct CrossbeamPool {
+    sender: Option<crossbeam_channel::Sender<Job>>,
+    workers: Vec<thread::JoinHandle<()>>,
+}
+
+impl CrossbeamPool {
+    fn new(size: usize) -> CrossbeamPool {
+        let (sender, receiver) = crossbeam_channel::unbounded::<Job>();
+        let workers = (0..size)
+            .map(|_| {
+                let receiver = receiver.clone();
+                thread::spawn(move || {
+                    for job in receiver {
+                        job();
+                    }
+                })
+            })
+            .collect();
+        CrossbeamPool {
+            sender: Some(sender),
+            workers,
+        }
+    }
+}
+
+impl Pool for CrossbeamPool {
+    fn submit(&self, job: impl FnOnce() + Send + 'static) {
+        let sender = self.sender.as_ref().expect("running");
+        sender.send(Box::new(job)).expect("workers alive");
+    }
+}
+
+impl Drop for CrossbeamPool {
+    fn drop(&mut self) {
+        drop(self.sender.take());
+        for worker in self.workers.drain(..) {
+            worker.join().unwrap();
+        }
+    }
+}
+
+// ===== the workloads =====
+
+/// Submits `JOBS` jobs from this thread and waits for all of them.
+fn run_batch(pool: &impl Pool, work: bool) {
+    let latch = Latch::new(JOBS);
+    for _ in 0..JOBS {
+        let latch = Arc::clone(&latch);
+        pool.submit(move || {
+            if work {
+                spin_one_microsecond();
+            }
+            latch.count_down();
+        });
+    }
+    latch.wait();
+}
+
+/// Time from submitting one job to an idle pool until the job starts.
+fn wakeup_latency(pool: &impl Pool) -> Duration {
+    // Long enough for every pool's workers to give up spinning and sleep.
+    thread::sleep(Duration::from_millis(2));
+    let (started_tx, started_rx) = mpsc::sync_channel(1);
+    let submitted = Instant::now();
+    pool.submit(move || started_tx.send(Instant::now()).unwrap());
+    let started = started_rx.recv().unwrap();
+    started.duration_since(submitted)
+}
+
+/// Object-safe view of [`Pool`] for the benchmark loops.
+trait Submit {
+    fn batch(&self, work: bool);
+    fn wakeup(&self) -> Duration;
+}
+
+impl<P: Pool> Submit for P {
+    fn batch(&self, work: bool) {
+        run_batch(self, work);
+    }
+
+    fn wakeup(&self) -> Duration {
+        wakeup_latency(self)
+    }
+}
+
+/// The peers at `threads` workers, by name, in report order.
+fn pools(threads: usize) -> Vec<(&'static str, Box<dyn Submit>)> {
+    vec![
+        ("webpool", Box::new(webpool::ThreadPool::new(threads))),
+        ("book", Box::new(BookPool::new(threads))),
+        ("threadpool", Box::new(threadpool::ThreadPool::new(threads))),
+        (
+            "rayon",
+            Box::new(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .expect("rayon starts"),
+            ),
+        ),
+        ("crossbeam", Box::new(CrossbeamPool::new(threads))),
+    ]
+}
+
+fn throughput(c: &mut Criterion, workload: &str, work: bool) {
+    let mut group = c.benchmark_group(workload);
+    group.throughput(Throughput::Elements(JOBS as u64));
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(3));
+    for threads in THREADS {
+        for (name, pool) in pools(threads) {
+            group.bench_with_input(BenchmarkId::new(name, threads), &threads, |b, _| {
+                b.iter(|| pool.batch(work));
+            });
+        }
+    }
+    group.finish();
+}
+
+fn empty_jobs(c: &mut Criterion) {
+    throughput(c, "empty", false);
+}
+
+fn microsecond_jobs(c: &mut Criterion) {
+    throughput(c, "1us", true);
+}
+
+/// Wake-up latency is measured by hand: each sample needs an idle gap that must not count, and
+/// criterion sizes its runs by the counted time alone. Prints median and 90th percentile.
+fn wakeup_table() {
+    const SAMPLES: usize = 300;
+    println!("wakeup latency: one job to an idle pool, {SAMPLES} samples each");
+    println!(
+        "{:<12} {:>8} {:>12} {:>12}",
+        "pool", "threads", "median", "p90"
+    );
+    for threads in THREADS {
+        for (name, pool) in pools(threads) {
+            let mut samples: Vec<Duration> = (0..SAMPLES).map(|_| pool.wakeup()).collect();
+            samples.sort_unstable();
+            println!(
+                "{name:<12} {threads:>8} {:>12?} {:>12?}",
+                samples[SAMPLES / 2],
+                samples[SAMPLES * 9 / 10]
+            );
+        }
+    }
+}
+
+criterion_group!(benches, empty_jobs, microsecond_jobs);
+
+fn main() {
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    if filter.is_empty() || filter.iter().any(|f| "wakeup".contains(f.as_str())) {
+        wakeup_table();
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# The server benchmark, in one run: webpool, nginx and the Rust Book's server, each serving
+# fixtures/site/hello.html at `/` on loopback, measured by wrk with keep-alive at -c1, -c50,
+# -c500. Prints requests/s, p50/p99 latency, errors, and webpool's ratio to nginx.
+#
+#   bash ci/bench-http.sh          # 10 s per run (the figures quoted in notes)
+#   bash ci/bench-http.sh --quick  # 2 s per run, -c1 and -c50 only (CI smoke test)
+#
+# Installs wrk and nginx from Debian's packages if missing. Exits non-zero only if a server
+# fails to start or answers wrongly; the figures never fail it (a shared 2-core machine is
+# noisy). Stops every process it started, by PID.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root_dir=$(pwd)
+
+duration=10s
+connections=(1 50 500)
+if [[ "${1:-}" == "--quick" ]]; then
+    duration=2s
+    connections=(1 50)
+fi
+
+install_if_missing() { # command package
+    if ! command -v "$1" >/dev/null 2>&1 && [[ ! -x "/usr/sbin/$1" ]]; then
+        echo "installing $2 ..."
+        sudo_cmd=""
+        [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+        $sudo_cmd apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "$2" >/dev/null
+    fi
+}
+install_if_missing wrk wrk
+install_if_missing nginx nginx
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+
+cargo build --release --quiet
+webpool="$root_dir/target/release/webpool"
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${pids[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Starts `webpool ARGS` in the background; prints its port once it is listening.
+start_webpool() { # name args...
+    local name=$1
+    shift
+    "$webpool" --addr 127.0.0.1:0 "$@" >"$work/$name.out" 2>"$work/$name.err" &
+    pids+=($!)
+    for _ in $(seq 1 200); do
+        if grep -q "listening on" "$work/$name.out" 2>/dev/null; then
+            sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$work/$name.out" | head -1
+            return 0
+        fi
+        sleep 0.05
+    done
+    echo "$name did not start:" >&2
+    cat "$work/$name.err" >&2
+    return 1
+}
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# (a) webpool, 4 workers, no access log.
+webpool_port=$(start_webpool webpool --threads 4 --quiet)
+
+# (b) nginx, one worker per core, no access log, the same page at `/`.
+nginx_port=$(free_port)
+mkdir -p "$work/nginx"
+cat >"$work/nginx/nginx.conf" <<EOF
+worker_processes auto;
+worker_rlimit_nofile 8192;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000;
+    client_body_temp_path $work/nginx;
+    proxy_temp_path $work/nginx;
+    fastcgi_temp_path $work/nginx;
+    uwsgi_temp_path $work/nginx;
+    scgi_temp_path $work/nginx;
+    types { text/html html; }
+    server {
+        listen 127.0.0.1:$nginx_port;
+        root $root_dir/fixtures/site;
+        location = / { try_files /hello.html =404; }
+    }
+}
+EOF
+"$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+pids+=($!)
+
+# (c) the Rust Book's server: its accept loop and handle_connection on the book's pool.
+book_port=$(start_webpool book --pool book --threads 4)
+
+# Every server must answer GET / with the page before it is measured.
+expected=$(cat fixtures/site/hello.html)
+for _ in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$nginx_port/" && break
+    sleep 0.05
+done
+for server in "webpool:$webpool_port" "nginx:$nginx_port" "book:$book_port"; do
+    name=${server%%:*}
+    port=${server##*:}
+    body=$(curl -s --max-time 5 "http://127.0.0.1:$port/" || true)
+    if [[ "$body" != "$expected" ]]; then
+        echo "$name on port $port did not answer GET / with hello.html" >&2
+        exit 1
+    fi
+done
+
+# Runs wrk; prints "requests/s p50 p99 errors".
+measure() { # port connections
+    local threads=2
+    [[ $2 -lt 2 ]] && threads=1
+    wrk -t"$threads" -c"$2" -d"$duration" --latency "http://127.0.0.1:$1/" >"$work/wrk.txt" 2>&1 || true
+    awk '
+        function ms(v) {
+            if (v ~ /us$/) { sub(/us$/, "", v); return v / 1000 }
+            if (v ~ /ms$/) { sub(/ms$/, "", v); return v + 0 }
+            if (v ~ /s$/)  { sub(/s$/, "", v);  return v * 1000 }
+            return v
+        }
+        /Requests\/sec/ { rps = $2 }
+        $1 == "50%" { p50 = ms($2) }
+        $1 == "99%" { p99 = ms($2) }
+        /Socket errors/ { gsub(/,/, ""); errors += $4 + $6 + $8 + $10 }
+        /Non-2xx/ { errors += $NF }
+        END { printf "%s %.3f %.3f %d\n", rps, p50, p99, errors }
+    ' "$work/wrk.txt"
+}
+
+echo
+echo "wrk -d$duration, keep-alive, GET / (hello.html, $(wc -c <fixtures/site/hello.html) bytes); $(nproc) cores"
+printf "%-6s %-9s %12s %10s %10s %8s %16s\n" conns server "requests/s" "p50 ms" "p99 ms" errors "webpool/nginx"
+for c in "${connections[@]}"; do
+    read -r nginx_rps nginx_p50 nginx_p99 nginx_err < <(measure "$nginx_port" "$c")
+    read -r webpool_rps webpool_p50 webpool_p99 webpool_err < <(measure "$webpool_port" "$c")
+    read -r book_rps book_p50 book_p99 book_err < <(measure "$book_port" "$c")
+    ratio=$(awk -v a="$webpool_rps" -v b="$nginx_rps" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
+    printf "%-6s %-9s %12s %10s %10s %8s %16s\n" "$c" webpool "$webpool_rps" "$webpool_p50" "$webpool_p99" "$webpool_err" "$ratio"
+    printf "%-6s %-9s %12s %10s %10s %8s\n" "$c" nginx "$nginx_rps" "$nginx_p50" "$nginx_p99" "$nginx_err"
+    printf "%-6s %-9s %12s %10s %10s %8s\n" "$c" book "$book_rps" "$book_p50" "$book_p99" "$book_err"
+done

@@ -1,0 +1,395 @@
+//! Loom models of `webpool::ThreadPool`: every interleaving of the real pool code, within a
+//! preemption bound, for each property the pool promises.
+//!
+//! Run with `RUSTFLAGS="--cfg loom" cargo test --release --test loom_pool`. Each model asserts
+//! that loom explored more than one interleaving, so none of them can pass by exploring
+//! nothing. `LOOM_MAX_PREEMPTIONS` overrides every model's bound.
+#![cfg(loom)]
+
+mod support;
+
+use loom::sync::atomic::{AtomicUsize, Ordering};
+use loom::sync::{Arc, Mutex};
+use support::{check, silence_expected_panics, Gate, LARGE_MODEL, SMALL_MODEL};
+use webpool::{Builder, ExecuteError, Stats, ThreadPool};
+
+/// A pool of `threads` workers whose queue holds `capacity` jobs.
+fn pool(threads: usize, capacity: usize) -> ThreadPool {
+    Builder::new()
+        .threads(threads)
+        .queue_capacity(capacity)
+        .build()
+        .expect("loom can start the workers")
+}
+
+/// Takes the pool back from an `Arc` once every other holder has been joined.
+fn sole(pool: Arc<ThreadPool>) -> ThreadPool {
+    match Arc::try_unwrap(pool) {
+        Ok(pool) => pool,
+        Err(_) => panic!("another thread still holds the pool"),
+    }
+}
+
+/// A counter shared by a model and its jobs.
+fn counter() -> Arc<AtomicUsize> {
+    Arc::new(AtomicUsize::new(0))
+}
+
+/// A job that adds one to `counter`.
+fn bump(counter: &Arc<AtomicUsize>) -> impl FnOnce() + Send + 'static {
+    let counter = Arc::clone(counter);
+    move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// 1. Every submitted job runs, and runs exactly once.
+#[test]
+fn every_job_runs_exactly_once() {
+    check("every_job_runs_exactly_once", LARGE_MODEL, || {
+        let pool = pool(2, 2);
+        let first = counter();
+        let second = counter();
+        pool.execute(bump(&first)).unwrap();
+        pool.execute(bump(&second)).unwrap();
+        pool.shutdown();
+        assert_eq!(first.load(Ordering::SeqCst), 1);
+        assert_eq!(second.load(Ordering::SeqCst), 1);
+    });
+}
+
+/// 2. Shutdown (and drop) drains: when it returns, every job submitted before it has run,
+/// including jobs still queued when it began.
+#[test]
+fn shutdown_and_drop_drain_the_queue() {
+    check("shutdown_and_drop_drain_the_queue", LARGE_MODEL, || {
+        let ran = counter();
+        let pool = pool(2, 4);
+        for _ in 0..3 {
+            pool.execute(bump(&ran)).unwrap();
+        }
+        drop(pool);
+        assert_eq!(ran.load(Ordering::SeqCst), 3);
+    });
+}
+
+/// 3a. Shutdown right after start-up, with workers not yet running or already asleep, never
+/// deadlocks (loom reports a deadlock if any thread is left waiting).
+#[test]
+fn shutdown_of_an_idle_pool_never_deadlocks() {
+    check(
+        "shutdown_of_an_idle_pool_never_deadlocks",
+        SMALL_MODEL,
+        || {
+            let stats = pool(2, 1).shutdown();
+            assert_eq!(stats, Stats::default());
+        },
+    );
+}
+
+/// 3b. Shutdown while a worker is being woken for a job, or is running it.
+#[test]
+fn shutdown_of_a_waking_or_busy_pool_never_deadlocks() {
+    check(
+        "shutdown_of_a_waking_or_busy_pool_never_deadlocks",
+        LARGE_MODEL,
+        || {
+            let ran = counter();
+            let pool = pool(2, 1);
+            pool.execute(bump(&ran)).unwrap();
+            let stats = pool.shutdown();
+            assert_eq!(ran.load(Ordering::SeqCst), 1);
+            assert_eq!(stats.completed, 1);
+        },
+    );
+}
+
+/// 4. Rendezvous on a 2-worker pool: job A waits for a signal that job B sends. Both complete
+/// only if a running job never keeps another worker from taking the next one (the book's
+/// `while let` bug fails exactly this).
+#[test]
+fn rendezvous_two_jobs_on_two_workers() {
+    check("rendezvous_two_jobs_on_two_workers", LARGE_MODEL, || {
+        let pool = pool(2, 2);
+        let signal = Gate::new();
+        let done = counter();
+        let (signal_a, done_a) = (signal.clone(), Arc::clone(&done));
+        pool.execute(move || {
+            signal_a.wait();
+            done_a.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap();
+        let done_b = Arc::clone(&done);
+        pool.execute(move || {
+            signal.open();
+            done_b.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap();
+        pool.shutdown();
+        assert_eq!(done.load(Ordering::SeqCst), 2);
+    });
+}
+
+/// 4b. A blocked job never blocks the queue: while job A is blocked, job B, queued after it,
+/// still runs on the other worker (the caller waits for B before it releases A).
+#[test]
+fn blocked_job_never_blocks_the_queue() {
+    check("blocked_job_never_blocks_the_queue", LARGE_MODEL, || {
+        let pool = pool(2, 2);
+        let release_a = Gate::new();
+        let b_ran = Gate::new();
+        let a_gate = release_a.clone();
+        pool.execute(move || a_gate.wait()).unwrap();
+        let b_gate = b_ran.clone();
+        pool.execute(move || b_gate.open()).unwrap();
+        b_ran.wait();
+        release_a.open();
+        let stats = pool.shutdown();
+        assert_eq!(stats.completed, 2);
+    });
+}
+
+/// 5. A panicking job is caught and counted; the worker lives on to run the next job, and
+/// shutdown joins cleanly. Two panics on a 2-worker pool would leave no worker for the third
+/// job if a panic killed its worker.
+#[test]
+fn panicking_jobs_never_lose_a_worker() {
+    silence_expected_panics();
+    check("panicking_jobs_never_lose_a_worker", LARGE_MODEL, || {
+        let pool = pool(2, 3);
+        let ran = counter();
+        pool.execute(|| panic!("expected panic: job 1")).unwrap();
+        pool.execute(|| panic!("expected panic: job 2")).unwrap();
+        pool.execute(bump(&ran)).unwrap();
+        let stats = pool.shutdown();
+        assert_eq!(ran.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            stats,
+            Stats {
+                queued: 0,
+                running: 0,
+                completed: 1,
+                panicked: 2
+            }
+        );
+    });
+}
+
+/// 6. Bounded queue: `execute` on a full queue waits, then succeeds. With one slot and one
+/// worker, some interleavings find the queue full on the second or third submission; the
+/// worker freeing the slot must wake the waiting producer (no lost wake-up), or loom reports
+/// the producer stuck.
+#[test]
+fn execute_on_a_full_queue_waits_then_succeeds() {
+    check(
+        "execute_on_a_full_queue_waits_then_succeeds",
+        SMALL_MODEL,
+        || {
+            let pool = pool(1, 1);
+            let ran = counter();
+            for _ in 0..3 {
+                pool.execute(bump(&ran)).unwrap();
+            }
+            pool.shutdown();
+            assert_eq!(ran.load(Ordering::SeqCst), 3);
+        },
+    );
+}
+
+/// 6b. A producer blocked on a full queue is released by `close` with an error, never left
+/// waiting, and its job never runs.
+#[test]
+fn close_releases_a_producer_waiting_for_room() {
+    check(
+        "close_releases_a_producer_waiting_for_room",
+        SMALL_MODEL,
+        || {
+            let pool = Arc::new(pool(1, 1));
+            let (started, release) = (Gate::new(), Gate::new());
+            let (started_job, release_job) = (started.clone(), release.clone());
+            pool.execute(move || {
+                started_job.open();
+                release_job.wait();
+            })
+            .unwrap();
+            started.wait(); // the worker is busy, so the next job fills the queue
+            let ran = counter();
+            pool.execute(bump(&ran)).unwrap();
+            let late = counter();
+            let producer = {
+                let (pool, late) = (Arc::clone(&pool), Arc::clone(&late));
+                loom::thread::spawn(move || pool.execute(bump(&late)))
+            };
+            pool.close();
+            let result = producer.join().unwrap();
+            release.open();
+            let stats = sole(pool).shutdown();
+            assert_eq!(result, Err(ExecuteError::ShutDown));
+            assert_eq!(late.load(Ordering::SeqCst), 0);
+            assert_eq!(ran.load(Ordering::SeqCst), 1);
+            assert_eq!(stats.completed, 2);
+        },
+    );
+}
+
+/// 7. `try_execute` never waits: on a full queue it hands the very closure back, and after
+/// shutdown has begun it hands it back too.
+#[test]
+fn try_execute_hands_the_job_back_when_full_or_closed() {
+    check(
+        "try_execute_hands_the_job_back_when_full_or_closed",
+        SMALL_MODEL,
+        || {
+            let pool = pool(1, 1);
+            let (started, release) = (Gate::new(), Gate::new());
+            let (started_job, release_job) = (started.clone(), release.clone());
+            pool.execute(move || {
+                started_job.open();
+                release_job.wait();
+            })
+            .unwrap();
+            started.wait();
+            let queued = counter();
+            pool.try_execute(bump(&queued)).unwrap();
+
+            let refused = counter();
+            let full = pool.try_execute(bump(&refused)).unwrap_err();
+            assert!(full.is_full());
+            full.into_inner()(); // the same closure: running it bumps `refused`
+            assert_eq!(refused.load(Ordering::SeqCst), 1);
+
+            release.open();
+            pool.close();
+            let closed = pool.try_execute(bump(&refused)).unwrap_err();
+            assert!(closed.is_shut_down());
+            closed.into_inner()();
+            assert_eq!(refused.load(Ordering::SeqCst), 2);
+
+            pool.shutdown();
+            assert_eq!(queued.load(Ordering::SeqCst), 1);
+        },
+    );
+}
+
+/// 8. `execute` racing `close` on another thread: the job either runs (and `execute` said
+/// `Ok`) or is refused (and never runs) — never lost, never run after shutdown returned.
+#[test]
+fn execute_racing_close_either_runs_or_is_refused() {
+    check(
+        "execute_racing_close_either_runs_or_is_refused",
+        LARGE_MODEL,
+        || {
+            let pool = Arc::new(pool(2, 1));
+            let ran = counter();
+            let producer = {
+                let (pool, ran) = (Arc::clone(&pool), Arc::clone(&ran));
+                loom::thread::spawn(move || pool.execute(bump(&ran)))
+            };
+            pool.close();
+            let accepted = producer.join().unwrap().is_ok();
+            let stats = sole(pool).shutdown();
+            let ran_before_shutdown_returned = ran.load(Ordering::SeqCst);
+            assert_eq!(ran_before_shutdown_returned, usize::from(accepted));
+            assert_eq!(stats.completed, u64::from(accepted));
+            // Nothing can run later: every worker has been joined.
+        },
+    );
+}
+
+/// 9. Shutting the pool down from inside one of its own jobs does not deadlock: the pool does
+/// not join the worker it is called from, and that worker exits on its own.
+#[test]
+fn shutdown_from_inside_a_job_does_not_deadlock() {
+    check(
+        "shutdown_from_inside_a_job_does_not_deadlock",
+        SMALL_MODEL,
+        || {
+            let slot: Arc<Mutex<Option<ThreadPool>>> = Arc::new(Mutex::new(None));
+            let done = Gate::new();
+            let pool = pool(2, 1);
+            let (job_slot, job_done) = (Arc::clone(&slot), done.clone());
+            // The job can only run after the pool is in the slot: hold the slot's lock.
+            let mut guard = slot.lock().unwrap();
+            pool.execute(move || {
+                let pool = job_slot
+                    .lock()
+                    .unwrap()
+                    .take()
+                    .expect("the pool is in the slot");
+                let stats = pool.shutdown();
+                assert_eq!(stats.queued, 0);
+                job_done.open();
+            })
+            .unwrap();
+            *guard = Some(pool);
+            drop(guard);
+            done.wait();
+        },
+    );
+}
+
+/// 10. Counters are consistent at quiescence: nothing queued or running, and completed plus
+/// panicked is every job submitted; mid-run, no job is ever counted twice.
+#[test]
+fn stats_are_consistent_at_quiescence() {
+    silence_expected_panics();
+    check("stats_are_consistent_at_quiescence", LARGE_MODEL, || {
+        let pool = pool(2, 2);
+        pool.execute(|| {}).unwrap();
+        pool.execute(|| panic!("expected panic: counted")).unwrap();
+        let mid = pool.stats();
+        let counted = mid.queued as u64 + mid.running as u64 + mid.completed + mid.panicked;
+        assert!(counted <= 2, "a job was counted twice: {mid:?}");
+        let end = pool.shutdown();
+        assert_eq!(
+            end,
+            Stats {
+                queued: 0,
+                running: 0,
+                completed: 1,
+                panicked: 1
+            }
+        );
+    });
+}
+
+/// 11. `shutdown_now` discards what no worker started and runs nothing afterwards: every job
+/// is either run or discarded, exactly once. (One worker races the caller's discarding; with
+/// two, the model takes minutes for nothing new.)
+#[test]
+fn shutdown_now_runs_or_discards_each_job_once() {
+    check(
+        "shutdown_now_runs_or_discards_each_job_once",
+        SMALL_MODEL,
+        || {
+            let pool = pool(1, 2);
+            let ran = counter();
+            for _ in 0..2 {
+                pool.execute(bump(&ran)).unwrap();
+            }
+            let discarded = pool.shutdown_now();
+            assert_eq!(ran.load(Ordering::SeqCst) + discarded, 2);
+        },
+    );
+}
+
+/// 12. Two producers on two threads filling a one-slot queue: every job of both runs once, and
+/// no producer is left waiting for room.
+#[test]
+fn two_producers_share_a_full_queue() {
+    check("two_producers_share_a_full_queue", LARGE_MODEL, || {
+        let pool = Arc::new(pool(1, 1));
+        let ran = counter();
+        let other = {
+            let (pool, ran) = (Arc::clone(&pool), Arc::clone(&ran));
+            loom::thread::spawn(move || {
+                pool.execute(bump(&ran)).unwrap();
+                pool.execute(bump(&ran)).unwrap();
+            })
+        };
+        pool.execute(bump(&ran)).unwrap();
+        other.join().unwrap();
+        sole(pool).shutdown();
+        assert_eq!(ran.load(Ordering::SeqCst), 3);
+    });
+}

@@ -1,0 +1,359 @@
+//! Loom models of the server core: the real event loop, the real pool and the real connection
+//! code, over an in-memory fake of the operating system (`FakeSys`), with shutdown racing
+//! each stage of a connection's life. Every model checks that `Server::run` returns (loom
+//! reports a deadlock otherwise), that a request a worker began answering is answered whole,
+//! and that every accepted connection is closed by the end.
+//!
+//! Run with `RUSTFLAGS="--cfg loom" cargo test --release --test loom_server`.
+#![cfg(loom)]
+
+mod support;
+
+use std::collections::VecDeque;
+use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use loom::sync::{Arc, Condvar, Mutex};
+use support::{check, Gate, SMALL_MODEL};
+use webpool::server::{Config, Server, Shutdown, Stream, Sys, LISTENER};
+
+/// A complete keep-alive request for the built-in page.
+const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: model\r\n\r\n";
+
+/// The built-in page, as the response body must carry it.
+const HELLO: &[u8] = include_bytes!("../fixtures/site/hello.html");
+
+// ===== the fake operating system =====
+
+/// An in-memory client connection. Clones share it: the test keeps one to inspect.
+#[derive(Clone)]
+struct FakeStream(Arc<Mutex<StreamState>>, Arc<Hooks>);
+
+struct StreamState {
+    /// What the client sent.
+    input: Vec<u8>,
+    /// How much of `input` the server has read.
+    read: usize,
+    /// What the server wrote.
+    output: Vec<u8>,
+    /// Whether the server accepted the connection.
+    accepted: bool,
+    /// Whether the server closed its side (`finish`).
+    finished: bool,
+}
+
+/// Gates a model can wait on, opened by the fake as the server reaches each stage.
+struct Hooks {
+    /// Opened when the server has read the request.
+    request_read: Gate,
+    /// Opened when the server has written the response.
+    response_written: Gate,
+}
+
+impl FakeStream {
+    fn new(input: &[u8]) -> FakeStream {
+        FakeStream(
+            Arc::new(Mutex::new(StreamState {
+                input: input.to_vec(),
+                read: 0,
+                output: Vec::new(),
+                accepted: false,
+                finished: false,
+            })),
+            Arc::new(Hooks {
+                request_read: Gate::new(),
+                response_written: Gate::new(),
+            }),
+        )
+    }
+
+    fn readable(&self) -> bool {
+        let state = self.0.lock().unwrap();
+        state.read < state.input.len()
+    }
+
+    fn same(&self, other: &FakeStream) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    fn output(&self) -> Vec<u8> {
+        self.0.lock().unwrap().output.clone()
+    }
+
+    fn finished(&self) -> bool {
+        self.0.lock().unwrap().finished
+    }
+
+    fn accepted(&self) -> bool {
+        self.0.lock().unwrap().accepted
+    }
+}
+
+impl Read for FakeStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut state = self.0.lock().unwrap();
+        let left = &state.input[state.read..];
+        if left.is_empty() {
+            // The client keeps the connection open and sends nothing more.
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        let n = left.len().min(buf.len());
+        buf[..n].copy_from_slice(&left[..n]);
+        state.read += n;
+        let all_read = state.read == state.input.len();
+        drop(state);
+        if all_read {
+            self.1.request_read.open();
+        }
+        Ok(n)
+    }
+}
+
+impl Write for FakeStream {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().output.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Stream for FakeStream {
+    fn write_all_waiting(&mut self, data: &[u8]) -> io::Result<()> {
+        self.write_all(data)?;
+        self.1.response_written.open();
+        Ok(())
+    }
+
+    fn peer(&self) -> Option<SocketAddr> {
+        None
+    }
+
+    fn finish(&mut self) {
+        self.0.lock().unwrap().finished = true;
+    }
+}
+
+/// The fake poller and listener.
+struct FakeSys {
+    state: Mutex<SysState>,
+    changed: Condvar,
+    epoch: Instant,
+}
+
+struct SysState {
+    /// Connections waiting to be accepted.
+    backlog: VecDeque<FakeStream>,
+    listener_open: bool,
+    listener_armed: bool,
+    /// Watched connections and whether each is armed.
+    watched: Vec<(usize, FakeStream, bool)>,
+    notified: bool,
+}
+
+impl FakeSys {
+    fn new(backlog: Vec<FakeStream>) -> FakeSys {
+        FakeSys {
+            state: Mutex::new(SysState {
+                backlog: backlog.into(),
+                listener_open: true,
+                listener_armed: true,
+                watched: Vec::new(),
+                notified: false,
+            }),
+            changed: Condvar::new(),
+            epoch: Instant::now(),
+        }
+    }
+}
+
+impl Sys for FakeSys {
+    type Stream = FakeStream;
+
+    fn wait(&self, ready: &mut Vec<usize>, _timeout: Option<Duration>) -> io::Result<()> {
+        // Timeouts never fire in a model: time does not pass.
+        let mut state = self.state.lock().unwrap();
+        loop {
+            if state.listener_open && state.listener_armed && !state.backlog.is_empty() {
+                state.listener_armed = false;
+                ready.push(LISTENER);
+            }
+            for (key, stream, armed) in &mut state.watched {
+                if *armed && stream.readable() {
+                    *armed = false;
+                    ready.push(*key);
+                }
+            }
+            let notified = std::mem::take(&mut state.notified);
+            if notified || !ready.is_empty() {
+                return Ok(());
+            }
+            state = self.changed.wait(state).unwrap();
+        }
+    }
+
+    fn notify(&self) {
+        self.state.lock().unwrap().notified = true;
+        self.changed.notify_all();
+    }
+
+    fn accept(&self) -> io::Result<Option<FakeStream>> {
+        let mut state = self.state.lock().unwrap();
+        if !state.listener_open {
+            return Ok(None);
+        }
+        let stream = state.backlog.pop_front();
+        if let Some(stream) = &stream {
+            stream.0.lock().unwrap().accepted = true;
+        }
+        Ok(stream)
+    }
+
+    fn arm_listener(&self) -> io::Result<()> {
+        self.state.lock().unwrap().listener_armed = true;
+        self.changed.notify_all();
+        Ok(())
+    }
+
+    fn close_listener(&self) {
+        self.state.lock().unwrap().listener_open = false;
+    }
+
+    fn watch(&self, stream: &FakeStream, key: usize) -> io::Result<()> {
+        self.state
+            .lock()
+            .unwrap()
+            .watched
+            .push((key, stream.clone(), true));
+        self.changed.notify_all();
+        Ok(())
+    }
+
+    fn rearm(&self, stream: &FakeStream, _key: usize) -> io::Result<()> {
+        let mut state = self.state.lock().unwrap();
+        for (_, watched, armed) in &mut state.watched {
+            if watched.same(stream) {
+                *armed = true;
+            }
+        }
+        drop(state);
+        self.changed.notify_all();
+        Ok(())
+    }
+
+    fn unwatch(&self, stream: &FakeStream) {
+        self.state
+            .lock()
+            .unwrap()
+            .watched
+            .retain(|(_, watched, _)| !watched.same(stream));
+    }
+
+    fn now(&self) -> Instant {
+        self.epoch
+    }
+}
+
+// ===== the models =====
+
+/// One worker, no access log, no timeouts that matter.
+fn config() -> Config {
+    Config {
+        threads: 1,
+        queue: 1,
+        access_log: false,
+        ..Config::default()
+    }
+}
+
+/// Whether `output` is exactly one complete 200 response carrying the built-in page.
+fn is_whole_hello_response(output: &[u8]) -> bool {
+    let Some(head_end) = output.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&output[..head_end]);
+    let length = format!("Content-Length: {}", HELLO.len());
+    head.starts_with("HTTP/1.1 200 OK\r\n")
+        && head.lines().any(|line| line == length)
+        && &output[head_end + 4..] == HELLO
+}
+
+/// Shutdown races a connection from before it is accepted to after it is answered: the
+/// server stops, and the client gets either nothing (shutdown won before the request was
+/// dispatched) or one whole response — never a truncated one — and an accepted connection
+/// is always closed.
+#[test]
+fn shutdown_racing_an_accepted_connection() {
+    check(
+        "shutdown_racing_an_accepted_connection",
+        SMALL_MODEL,
+        || {
+            let client = FakeStream::new(REQUEST);
+            let server = Server::with_sys(FakeSys::new(vec![client.clone()]), config()).unwrap();
+            let handle = server.shutdown_handle();
+            let stopper = loom::thread::spawn(move || handle.shutdown());
+            assert_eq!(server.run().unwrap(), Shutdown::Complete);
+            stopper.join().unwrap();
+            let output = client.output();
+            assert!(
+                output.is_empty() || is_whole_hello_response(&output),
+                "truncated response: {:?}",
+                String::from_utf8_lossy(&output)
+            );
+            assert!(
+                !client.accepted() || client.finished(),
+                "an accepted connection was left open"
+            );
+        },
+    );
+}
+
+/// Shutdown arrives while a worker is answering a request: the answer is sent whole, and
+/// the connection is closed after it.
+#[test]
+fn shutdown_racing_a_request_in_flight() {
+    check("shutdown_racing_a_request_in_flight", SMALL_MODEL, || {
+        let client = FakeStream::new(REQUEST);
+        let server = Server::with_sys(FakeSys::new(vec![client.clone()]), config()).unwrap();
+        let handle = server.shutdown_handle();
+        let request_read = client.1.request_read.clone();
+        let stopper = loom::thread::spawn(move || {
+            request_read.wait(); // a worker is answering now
+            handle.shutdown();
+        });
+        assert_eq!(server.run().unwrap(), Shutdown::Complete);
+        stopper.join().unwrap();
+        assert!(is_whole_hello_response(&client.output()));
+        assert!(
+            client.finished(),
+            "the connection was closed after the answer"
+        );
+    });
+}
+
+/// Shutdown races the worker handing the answered connection back to the event loop (and the
+/// loop re-arming it): the loop neither waits forever for it nor leaves it open.
+#[test]
+fn shutdown_racing_a_connection_handed_back() {
+    check(
+        "shutdown_racing_a_connection_handed_back",
+        SMALL_MODEL,
+        || {
+            let client = FakeStream::new(REQUEST);
+            let server = Server::with_sys(FakeSys::new(vec![client.clone()]), config()).unwrap();
+            let handle = server.shutdown_handle();
+            let response_written = client.1.response_written.clone();
+            let stopper = loom::thread::spawn(move || {
+                response_written.wait(); // the worker is about to hand the connection back
+                handle.shutdown();
+            });
+            assert_eq!(server.run().unwrap(), Shutdown::Complete);
+            stopper.join().unwrap();
+            assert!(is_whole_hello_response(&client.output()));
+            assert!(client.finished(), "the handed-back connection was closed");
+        },
+    );
+}

@@ -1,0 +1,146 @@
+//! Bug 3: `Drop` joins the workers before closing the channel.
+//!
+//! # The bug
+//!
+//! The Rust Book's first graceful shutdown, listing 21-22 (20-22 in the 2021 edition), joins
+//! every worker when the pool is dropped, while the pool still owns the sender:
+//!
+//! ```text
+//! impl Drop for ThreadPool {
+//!     fn drop(&mut self) {
+//!         for worker in self.workers.drain(..) {
+//!             println!("Shutting down worker {}", worker.id);
+//!             worker.thread.join().unwrap();
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! # Why it fails
+//!
+//! A worker only leaves its loop when `recv` fails, and `recv` only fails once every sender
+//! is gone. The pool's `sender` is a field, and fields are dropped after `drop` returns, so
+//! while `drop` waits for the first worker to finish, the channel is still open and the worker
+//! waits for a job that never comes. `drop` never returns: the program hangs at shutdown. (The
+//! book says so: "the main thread would block forever, waiting for the first thread to
+//! finish".) This page's worker loop is already the book's correct one, listing 21-24's, so
+//! the ordering is the only bug here.
+//!
+//! # How loom reports it
+//!
+//! Model `one_job_then_drop` in `loom_tests/demos.rs` (two workers, one job, then the pool is
+//! dropped): `deadlock; threads = [...]`, the caller waiting to join and every worker waiting
+//! in `recv`. No preemption is needed.
+//!
+//! # The fix
+//!
+//! Close the channel first, then join: `drop(self.sender.take())` before the loop, with the
+//! sender in an `Option` (listing 21-23). `webpool`'s [`ThreadPool`](crate::ThreadPool) closes
+//! its queue (a bit in the ring's tail), wakes every sleeping worker, and only then joins.
+//!
+//! # Watch it live
+//!
+//! `webpool --pool join-before-close`, then `curl localhost:7878/shutdown`: the server prints
+//! `Shutting down worker 0` and never exits (with `--pool fixed` it exits at once).
+
+use super::BookPool;
+use crate::sync::{mpsc, thread, Arc, Mutex};
+
+/// A job: any closure the pool can run once on another thread.
+type Job = Box<dyn FnOnce() + Send + 'static>;
+
+/// The book's thread pool with listing 21-22's `Drop`, which joins before it closes.
+pub struct JoinBeforeClosePool {
+    /// The worker threads.
+    workers: Vec<Worker>,
+    /// Sends jobs to the workers. Dropped only after `Drop::drop` returns: too late.
+    sender: mpsc::Sender<Job>,
+}
+
+/// A worker thread and its number.
+struct Worker {
+    /// The worker's number, for the book's messages.
+    id: usize,
+    /// The thread running the worker loop.
+    thread: thread::JoinHandle<()>,
+}
+
+impl JoinBeforeClosePool {
+    /// Creates a pool of `size` workers sharing one channel.
+    ///
+    /// # Panics
+    ///
+    /// If `size` is zero.
+    pub fn new(size: usize) -> JoinBeforeClosePool {
+        assert!(size > 0);
+
+        let (sender, receiver) = mpsc::channel();
+        let receiver = Arc::new(Mutex::new(receiver));
+        let mut workers = Vec::with_capacity(size);
+        for id in 0..size {
+            workers.push(Worker::new(id, Arc::clone(&receiver)));
+        }
+
+        JoinBeforeClosePool { workers, sender }
+    }
+
+    /// Sends `f` to the workers.
+    ///
+    /// # Panics
+    ///
+    /// If every worker is gone (the channel's receiver was dropped).
+    pub fn execute<F>(&self, f: F)
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        let job = Box::new(f);
+        self.sender.send(job).unwrap();
+    }
+}
+
+impl Drop for JoinBeforeClosePool {
+    /// Joins every worker. Never returns: see the page's docs.
+    fn drop(&mut self) {
+        // BUG: `self.sender` is still alive here, so no worker's `recv` ever fails and the
+        // first `join` waits forever.
+        for worker in self.workers.drain(..) {
+            narrate!("Shutting down worker {}", worker.id);
+            worker.thread.join().unwrap();
+        }
+    }
+}
+
+impl Worker {
+    /// Starts worker `id` with the book's final (correct) loop.
+    fn new(id: usize, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) -> Worker {
+        let thread = thread::spawn(move || loop {
+            let message = receiver.lock().unwrap().recv();
+
+            match message {
+                Ok(job) => {
+                    narrate!("Worker {id} got a job; executing.");
+                    job();
+                }
+                Err(_) => {
+                    narrate!("Worker {id} disconnected; shutting down.");
+                    break;
+                }
+            }
+        });
+
+        Worker { id, thread }
+    }
+}
+
+impl BookPool for JoinBeforeClosePool {
+    fn new(size: usize) -> JoinBeforeClosePool {
+        JoinBeforeClosePool::new(size)
+    }
+
+    fn execute<F>(&self, job: F)
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        JoinBeforeClosePool::execute(self, job);
+    }
+}

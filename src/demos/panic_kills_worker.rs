@@ -1,0 +1,159 @@
+//! Bug 7: a panicking job kills its worker (the book's final code).
+//!
+//! # The bug
+//!
+//! The Rust Book's finished pool (listing 21-24, 20-24 in the 2021 edition, and the chapter's
+//! final code) runs each job directly on the worker's stack:
+//!
+//! ```text
+//! let message = receiver.lock().unwrap().recv();
+//! match message {
+//!     Ok(job) => job(),
+//!     Err(_) => break,
+//! }
+//! ```
+//!
+//! and the book's `handle_connection`, which every job runs, unwraps freely:
+//! `buf_reader.lines().next().unwrap().unwrap()`.
+//!
+//! # Why it fails
+//!
+//! Nothing catches a panic in `job()`, so it unwinds the worker's thread and the worker is
+//! gone, silently, for good. A client that connects and sends nothing (a port scanner, a
+//! browser's speculative connection, `nc -z`) makes `lines().next()` return `None`, and the
+//! unwrap panics: with four workers, four empty connections leave no worker at all. The jobs
+//! still queued are dropped unrun with the channel's receiver, and the next `execute` finds
+//! the channel closed and panics in the accept loop, taking the server down. `Drop` would
+//! panic as well, unwrapping the dead workers' `join`.
+//!
+//! # How loom reports it
+//!
+//! Model `panicking_job` in `loom_tests/demos.rs` (one worker; a job that panics, then a job
+//! that must still run): the job's panic escapes its worker, and loom reports it
+//! (`expected panic: the job failed`), since any panic that ends a thread fails a model. No
+//! preemption is needed.
+//!
+//! # The fix
+//!
+//! Run each job inside [`std::panic::catch_unwind`], so a failing job fails alone, and decide
+//! what a panic means (`webpool` counts it in [`Stats::panicked`](crate::Stats::panicked)).
+//! Catch the payload's own destructor too: it may panic as well. Never hold a lock while a
+//! job runs, or its panic poisons the lock for every other worker.
+//!
+//! # Watch it live
+//!
+//! `webpool --pool panic-kills-worker --threads 4`, then four empty connections
+//! (`for i in 1 2 3 4; do nc -z localhost 7878; done`), then `curl localhost:7878/`: no answer,
+//! and the server dies. `--pool fixed` logs the four panics and answers.
+
+use super::BookPool;
+use crate::sync::{mpsc, thread, Arc, Mutex};
+
+/// A job: any closure the pool can run once on another thread.
+type Job = Box<dyn FnOnce() + Send + 'static>;
+
+/// The Rust Book's final thread pool: correct shutdown, but no protection from panics.
+pub struct PanicKillsWorkerPool {
+    /// The worker threads.
+    workers: Vec<Worker>,
+    /// Sends jobs to the workers; dropped in `Drop` to close the channel.
+    sender: Option<mpsc::Sender<Job>>,
+}
+
+/// A worker thread and its number.
+struct Worker {
+    /// The worker's number, for the book's messages.
+    id: usize,
+    /// The thread running the worker loop.
+    thread: thread::JoinHandle<()>,
+}
+
+impl PanicKillsWorkerPool {
+    /// Creates a pool of `size` workers sharing one channel.
+    ///
+    /// # Panics
+    ///
+    /// If `size` is zero.
+    pub fn new(size: usize) -> PanicKillsWorkerPool {
+        assert!(size > 0);
+
+        let (sender, receiver) = mpsc::channel();
+        let receiver = Arc::new(Mutex::new(receiver));
+        let mut workers = Vec::with_capacity(size);
+        for id in 0..size {
+            workers.push(Worker::new(id, Arc::clone(&receiver)));
+        }
+
+        PanicKillsWorkerPool {
+            workers,
+            sender: Some(sender),
+        }
+    }
+
+    /// Sends `f` to the workers.
+    ///
+    /// # Panics
+    ///
+    /// If every worker is gone (the channel's receiver was dropped), as happens once as many
+    /// jobs have panicked as there were workers.
+    pub fn execute<F>(&self, f: F)
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        let job = Box::new(f);
+        self.sender.as_ref().unwrap().send(job).unwrap();
+    }
+}
+
+impl Drop for PanicKillsWorkerPool {
+    /// Closes the channel, then joins every worker.
+    ///
+    /// # Panics
+    ///
+    /// If a job panicked: its worker's `join` returns `Err`, which this unwraps.
+    fn drop(&mut self) {
+        drop(self.sender.take());
+
+        for worker in self.workers.drain(..) {
+            narrate!("Shutting down worker {}", worker.id);
+            worker.thread.join().unwrap();
+        }
+    }
+}
+
+impl Worker {
+    /// Starts worker `id` with the book's final loop.
+    fn new(id: usize, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) -> Worker {
+        let thread = thread::spawn(move || loop {
+            let message = receiver.lock().unwrap().recv();
+
+            match message {
+                Ok(job) => {
+                    narrate!("Worker {id} got a job; executing.");
+                    // BUG: nothing catches a panic here; it unwinds this thread and the
+                    // worker is gone.
+                    job();
+                }
+                Err(_) => {
+                    narrate!("Worker {id} disconnected; shutting down.");
+                    break;
+                }
+            }
+        });
+
+        Worker { id, thread }
+    }
+}
+
+impl BookPool for PanicKillsWorkerPool {
+    fn new(size: usize) -> PanicKillsWorkerPool {
+        PanicKillsWorkerPool::new(size)
+    }
+
+    fn execute<F>(&self, job: F)
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        PanicKillsWorkerPool::execute(self, job);
+    }
+}

@@ -1,0 +1,332 @@
+//! The chunked transfer coding (RFC 9112 §7.1), decoded incrementally.
+//!
+//! [`ChunkedDecoder`] is a byte-level state machine: feed it whatever arrived, in any pieces,
+//! and it appends the chunk data to an output buffer. It stops right after the final empty line,
+//! so the bytes of a pipelined request that follows are never consumed. Chunk extensions are
+//! skipped, trailer fields are checked for syntax and discarded, and the decoded size is held
+//! to a limit as the size digits arrive, so a huge chunk size is refused before any data.
+
+use super::error::{ErrorKind, ParseError};
+use super::syntax::{hex_value, is_field_value_byte, is_ows, is_token_byte};
+
+/// Longest chunk-size line (size and extensions) accepted; longer → 400.
+pub const MAX_CHUNK_LINE: usize = 4 * 1024;
+
+/// Largest trailer section (after the last chunk) accepted; larger → 431.
+pub const MAX_TRAILER_BYTES: usize = 16 * 1024;
+
+/// How far one [`ChunkedDecoder::decode`] call got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// Bytes of the input that were consumed; the caller drops them before the next call.
+    pub consumed: usize,
+    /// `true` once the final empty line has been consumed: the body is complete.
+    pub done: bool,
+}
+
+/// Where the decoder is in the chunked grammar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Reading the hex digits of a chunk size (`digits` so far).
+    Size { size: u64, digits: usize },
+    /// Whitespace after the size, which must lead to an extension (`BWS ";"`).
+    SizeSpace { size: u64 },
+    /// Inside chunk extensions, skipped up to the line end.
+    Extension { size: u64 },
+    /// After the CR ending a chunk-size line.
+    SizeLf { size: u64 },
+    /// Copying chunk data.
+    Data { remaining: u64 },
+    /// After chunk data: CRLF (or LF) must follow.
+    DataEnd,
+    /// After chunk data and a CR.
+    DataLf,
+    /// At the start of a trailer line, or of the final empty line.
+    TrailerStart,
+    /// In a trailer field name.
+    TrailerName,
+    /// In a trailer field value.
+    TrailerValue,
+    /// After a CR ending a trailer line.
+    TrailerLf,
+    /// After the CR of the final empty line.
+    FinalLf,
+    /// The body is complete.
+    Done,
+    /// A previous call failed; every later call fails the same way.
+    Failed(ErrorKind),
+}
+
+/// An incremental decoder for one chunked body.
+///
+/// ```
+/// use webpool::http::chunked::ChunkedDecoder;
+///
+/// let mut decoder = ChunkedDecoder::new(1024);
+/// let mut body = Vec::new();
+/// let first = decoder.decode(b"5;ext=1\r\nhel", &mut body).unwrap();
+/// assert_eq!((first.consumed, first.done), (12, false));
+/// let rest = decoder.decode(b"lo\r\n0\r\nTrailer: x\r\n\r\nGET /next", &mut body).unwrap();
+/// assert_eq!((rest.consumed, rest.done), (21, true));
+/// assert_eq!(body, b"hello");
+/// ```
+#[derive(Clone, Debug)]
+pub struct ChunkedDecoder {
+    state: State,
+    max_body: u64,
+    /// Data bytes announced by the chunk sizes read so far.
+    announced: u64,
+    /// Bytes of the current chunk-size line.
+    line_len: usize,
+    trailer_len: usize,
+}
+
+impl ChunkedDecoder {
+    /// A decoder that refuses (413) a body whose decoded size would exceed `max_body`.
+    pub fn new(max_body: u64) -> Self {
+        ChunkedDecoder {
+            state: State::Size { size: 0, digits: 0 },
+            max_body,
+            announced: 0,
+            line_len: 0,
+            trailer_len: 0,
+        }
+    }
+
+    /// `true` once the whole body, including trailers, has been decoded.
+    pub fn is_done(&self) -> bool {
+        self.state == State::Done
+    }
+
+    /// Decodes as much of `input` as possible, appending chunk data to `out`.
+    ///
+    /// Consumes nothing after the end of the body. The same bytes give the same output and the
+    /// same error however they are split across calls.
+    ///
+    /// # Errors
+    ///
+    /// 413 ([`ErrorKind::BodyTooLarge`]) as soon as the chunk sizes add up to more than the
+    /// limit; 400 for a malformed size line, chunk end or trailer; 431 for an oversized trailer
+    /// section. After an error every later call returns the same error.
+    pub fn decode(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<Progress, ParseError> {
+        let mut pos = 0;
+        while pos < input.len() && self.state != State::Done {
+            if let State::Data { remaining } = self.state {
+                let available = input.len() - pos;
+                let take = usize::try_from(remaining).map_or(available, |r| r.min(available));
+                out.extend_from_slice(input.get(pos..pos + take).unwrap_or_default());
+                pos += take;
+                let remaining = remaining - take as u64;
+                self.state = if remaining == 0 {
+                    State::DataEnd
+                } else {
+                    State::Data { remaining }
+                };
+                continue;
+            }
+            let Some(&byte) = input.get(pos) else { break };
+            match self.step(byte) {
+                Ok(State::Done) => {
+                    self.state = State::Done;
+                    return Ok(Progress {
+                        consumed: pos + 1,
+                        done: true,
+                    });
+                }
+                Ok(next) => self.state = next,
+                Err(kind) => {
+                    self.state = State::Failed(kind);
+                    return Err(kind.into());
+                }
+            }
+            pos += 1;
+        }
+        match self.state {
+            State::Failed(kind) => Err(kind.into()),
+            state => Ok(Progress {
+                consumed: pos,
+                done: state == State::Done,
+            }),
+        }
+    }
+
+    /// The state after one byte outside chunk data.
+    fn step(&mut self, byte: u8) -> Result<State, ErrorKind> {
+        use State::*;
+        let in_size_line = matches!(
+            self.state,
+            Size { .. } | SizeSpace { .. } | Extension { .. } | SizeLf { .. }
+        );
+        if in_size_line {
+            self.line_len += 1;
+            if self.line_len > MAX_CHUNK_LINE {
+                return Err(ErrorKind::InvalidChunkSize);
+            }
+        }
+        let in_trailers = matches!(
+            self.state,
+            TrailerStart | TrailerName | TrailerValue | TrailerLf | FinalLf
+        );
+        if in_trailers {
+            self.trailer_len += 1;
+            if self.trailer_len > MAX_TRAILER_BYTES {
+                return Err(ErrorKind::TrailersTooLarge);
+            }
+        }
+
+        let invalid_size = Err(ErrorKind::InvalidChunkSize);
+        let invalid_trailer = Err(ErrorKind::InvalidTrailer);
+        match (self.state, byte) {
+            (Size { size, digits }, _) if hex_value(byte).is_some() => {
+                let digit = hex_value(byte).map_or(0, u64::from);
+                let size = size
+                    .checked_mul(16)
+                    .and_then(|s| s.checked_add(digit))
+                    .ok_or(ErrorKind::BodyTooLarge)?;
+                // Digits only ever grow the size, so this is refused as soon as it is certain.
+                if size > self.max_body - self.announced {
+                    return Err(ErrorKind::BodyTooLarge);
+                }
+                Ok(Size {
+                    size,
+                    digits: digits + 1,
+                })
+            }
+            (Size { digits: 0, .. }, _) => invalid_size,
+            (Size { size, .. } | SizeSpace { size }, b';') => Ok(Extension { size }),
+            (Size { size, .. } | SizeSpace { size }, _) if is_ows(byte) => Ok(SizeSpace { size }),
+            (Size { size, .. } | Extension { size }, b'\r') => Ok(SizeLf { size }),
+            (Size { size, .. } | Extension { size } | SizeLf { size }, b'\n') => {
+                Ok(self.start_chunk(size))
+            }
+            (Extension { size }, _) if is_field_value_byte(byte) => Ok(Extension { size }),
+            (Size { .. } | SizeSpace { .. } | Extension { .. } | SizeLf { .. }, _) => invalid_size,
+
+            (DataEnd, b'\r') => Ok(DataLf),
+            (DataEnd | DataLf, b'\n') => Ok(Size { size: 0, digits: 0 }),
+            (DataEnd | DataLf, _) => Err(ErrorKind::InvalidChunkData),
+
+            (TrailerStart, b'\r') => Ok(FinalLf),
+            (TrailerStart | FinalLf, b'\n') => Ok(Done),
+            (TrailerStart | TrailerName, _) if is_token_byte(byte) => Ok(TrailerName),
+            (TrailerName, b':') => Ok(TrailerValue),
+            (TrailerValue, b'\r') => Ok(TrailerLf),
+            (TrailerValue | TrailerLf, b'\n') => Ok(TrailerStart),
+            (TrailerValue, _) if is_field_value_byte(byte) => Ok(TrailerValue),
+            (TrailerStart | TrailerName | TrailerValue | TrailerLf | FinalLf, _) => invalid_trailer,
+
+            (Data { .. }, _) => Ok(self.state), // handled in bulk by `decode`
+            (Done, _) => Ok(Done),
+            (Failed(kind), _) => Err(kind),
+        }
+    }
+
+    /// The state after a complete chunk-size line announcing `size` bytes.
+    fn start_chunk(&mut self, size: u64) -> State {
+        self.line_len = 0;
+        // `size <= max_body - announced` was checked digit by digit.
+        self.announced += size;
+        if size == 0 {
+            State::TrailerStart
+        } else {
+            State::Data { remaining: size }
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    fn decode_all(input: &[u8], max_body: u64) -> Result<(Vec<u8>, Progress), ErrorKind> {
+        let mut decoder = ChunkedDecoder::new(max_body);
+        let mut out = Vec::new();
+        let progress = decoder.decode(input, &mut out).map_err(|e| e.kind())?;
+        Ok((out, progress))
+    }
+
+    #[test]
+    fn decodes_chunks_extensions_and_trailers() {
+        let input = b"4\r\nWiki\r\n5 ; name=\"va;l\"\r\npedia\r\nE\n in\r\n\r\nchunks.\r\n0\r\nExpires: never\r\nX:\r\n\r\nNEXT";
+        let (out, progress) = decode_all(input, 1024).unwrap();
+        assert_eq!(out, b"Wikipedia in\r\n\r\nchunks.");
+        assert_eq!(progress.consumed, input.len() - 4);
+        assert!(progress.done);
+    }
+
+    #[test]
+    fn one_byte_at_a_time_gives_the_same_body() {
+        let input = b"3\r\nabc\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n";
+        let mut decoder = ChunkedDecoder::new(100);
+        let mut out = Vec::new();
+        for (i, byte) in input.iter().enumerate() {
+            let progress = decoder
+                .decode(std::slice::from_ref(byte), &mut out)
+                .unwrap();
+            assert_eq!(progress.consumed, 1);
+            assert_eq!(progress.done, i == input.len() - 1);
+        }
+        assert_eq!(out, b"abc0123456789abcdef");
+        assert!(decoder.is_done());
+        // Nothing more is consumed once done.
+        let after = decoder.decode(b"more", &mut out).unwrap();
+        assert_eq!((after.consumed, after.done), (0, true));
+    }
+
+    #[test]
+    fn malformed_chunks_are_refused() {
+        let cases: [(&[u8], ErrorKind); 11] = [
+            (b"\r\n", ErrorKind::InvalidChunkSize),
+            (b"-1\r\n", ErrorKind::InvalidChunkSize),
+            (b"0x5\r\n", ErrorKind::InvalidChunkSize),
+            (b"5 \r\nhello\r\n", ErrorKind::InvalidChunkSize),
+            (b"5\rhello", ErrorKind::InvalidChunkSize),
+            (b"5;a\x00\r\n", ErrorKind::InvalidChunkSize),
+            (b"3\r\nabcd\r\n", ErrorKind::InvalidChunkData),
+            (b"3\r\nabc\rX", ErrorKind::InvalidChunkData),
+            (b"0\r\n folded: x\r\n\r\n", ErrorKind::InvalidTrailer),
+            (b"0\r\nNo colon\r\n\r\n", ErrorKind::InvalidTrailer),
+            (b"0\r\n\rX", ErrorKind::InvalidTrailer),
+        ];
+        for (input, kind) in cases {
+            assert_eq!(
+                decode_all(input, 100),
+                Err(kind),
+                "{:?}",
+                String::from_utf8_lossy(input)
+            );
+        }
+    }
+
+    #[test]
+    fn sizes_beyond_the_limit_are_refused_before_the_data() {
+        assert_eq!(decode_all(b"b\r\n", 10), Err(ErrorKind::BodyTooLarge));
+        assert!(decode_all(b"a\r\n0123456789\r\n0\r\n\r\n", 10).is_ok());
+        assert_eq!(
+            decode_all(b"6\r\nabcdef\r\n5\r\n", 10),
+            Err(ErrorKind::BodyTooLarge)
+        );
+        let huge = b"fffffffffffffffffffffffffffff\r\n";
+        assert_eq!(decode_all(huge, u64::MAX), Err(ErrorKind::BodyTooLarge));
+        // Leading zeros are harmless, up to the line limit.
+        assert!(decode_all(b"0000000001\r\nx\r\n0\r\n\r\n", 1).is_ok());
+        let zeros = vec![b'0'; MAX_CHUNK_LINE + 1];
+        assert_eq!(decode_all(&zeros, 1), Err(ErrorKind::InvalidChunkSize));
+    }
+
+    #[test]
+    fn trailer_section_is_bounded() {
+        let mut input = b"0\r\nX: ".to_vec();
+        input.resize(MAX_TRAILER_BYTES + 10, b'a');
+        assert_eq!(decode_all(&input, 10), Err(ErrorKind::TrailersTooLarge));
+    }
+
+    #[test]
+    fn errors_are_sticky() {
+        let mut decoder = ChunkedDecoder::new(10);
+        let mut out = Vec::new();
+        let first = decoder.decode(b"z", &mut out).unwrap_err();
+        let again = decoder.decode(b"0\r\n\r\n", &mut out).unwrap_err();
+        assert_eq!(first, again);
+    }
+}

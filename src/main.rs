@@ -1,0 +1,210 @@
+//! The `webpool` binary: parses the command line, binds, serves, and shuts down on signals.
+//!
+//! Exit codes: 0 after a graceful shutdown, 1 when the server cannot start or fails, 2 for bad
+//! flags (clap), 130 when a second signal cuts the shutdown short.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
+use webpool::demos::PoolKind;
+use webpool::http::Limits;
+use webpool::server::{Config, Server, Shutdown};
+
+/// The Rust Book's multithreaded web server, done right.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Address to listen on; port 0 picks a free port (the real one is printed).
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    addr: SocketAddr,
+
+    /// Worker threads.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: u16,
+
+    /// Connections that may wait for a worker; past that, new requests get 503.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    queue: u32,
+
+    /// Serve static files from this directory (besides the built-in pages).
+    #[arg(long)]
+    root: Option<PathBuf>,
+
+    /// Milliseconds `GET /sleep` waits before answering.
+    #[arg(long, default_value_t = 5000)]
+    sleep_ms: u64,
+
+    /// Seconds a keep-alive connection may stay idle between requests.
+    #[arg(long, default_value = "5", value_parser = parse_seconds)]
+    idle_timeout: Duration,
+
+    /// Seconds a client may take to send a request head.
+    #[arg(long, default_value = "10", value_parser = parse_seconds)]
+    header_timeout: Duration,
+
+    /// Seconds a write may wait for a client that does not read.
+    #[arg(long, default_value = "10", value_parser = parse_seconds)]
+    write_timeout: Duration,
+
+    /// Seconds shutdown waits for requests in flight.
+    #[arg(long, default_value = "30", value_parser = parse_seconds)]
+    shutdown_timeout: Duration,
+
+    /// Open connections beyond which new ones get 503 and are closed [default: the open-file
+    /// limit, less 64 descriptors kept for files and logs].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: Option<u32>,
+
+    /// Don't log a line per request.
+    #[arg(long)]
+    quiet: bool,
+
+    /// Run the Rust Book's server on one of the demo pools instead (see the README's bug
+    /// catalog), e.g. `--pool while-let`.
+    #[arg(long, value_parser = parse_pool)]
+    pool: Option<PoolKind>,
+
+    /// Enable `/__panic`, a route whose handler panics (for testing).
+    #[arg(long, hide = true)]
+    test_routes: bool,
+}
+
+/// Parses a `--pool` name, listing the valid ones on error.
+fn parse_pool(name: &str) -> Result<PoolKind, String> {
+    name.parse().map_err(|err| {
+        let names: Vec<&str> = PoolKind::ALL.iter().map(|kind| kind.name()).collect();
+        format!("{err}; expected one of: {}", names.join(", "))
+    })
+}
+
+/// Parses seconds, fractions allowed (`0.5`).
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("{text:?} is not a duration"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.pool {
+        Some(kind) => run_book(&cli, kind),
+        None => run_server(&cli),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("webpool: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Descriptors kept free for files being served, logs and the poller when the connection cap
+/// is derived from the open-file limit.
+const RESERVED_FDS: u64 = 64;
+
+/// Raises the soft open-file limit to the hard one: every connection is a file descriptor, and
+/// the usual soft limit of 1024 would cap the server far below what it can hold. Logged, so an
+/// operator knows the ceiling. Returns the limit in force.
+fn raise_open_file_limit() -> u64 {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    // Linux refuses more than fs.nr_open (2^20 by default) even when the hard limit is infinite.
+    const CEILING: u64 = 1 << 20;
+    let limit = getrlimit(Resource::Nofile);
+    let soft = limit.current.unwrap_or(CEILING);
+    let target = limit.maximum.unwrap_or(CEILING).min(CEILING);
+    if soft >= target {
+        eprintln!("webpool: open-file limit {soft}");
+        return soft;
+    }
+    let raised = Rlimit {
+        current: Some(target),
+        maximum: limit.maximum,
+    };
+    match setrlimit(Resource::Nofile, raised) {
+        Ok(()) => {
+            eprintln!("webpool: open-file limit raised from {soft} to {target}");
+            target
+        }
+        Err(err) => {
+            eprintln!("webpool: open-file limit {soft} (could not raise it: {err})");
+            soft
+        }
+    }
+}
+
+/// Runs the real server until a signal stops it.
+fn run_server(cli: &Cli) -> Result<(), String> {
+    let fd_limit = raise_open_file_limit();
+    let max_connections = match cli.max_connections {
+        Some(cap) => cap as usize,
+        None => usize::try_from(fd_limit.saturating_sub(RESERVED_FDS).max(1)).unwrap_or(usize::MAX),
+    };
+    let config = Config {
+        addr: cli.addr,
+        threads: usize::from(cli.threads),
+        queue: cli.queue as usize,
+        root: cli.root.clone(),
+        sleep: Duration::from_millis(cli.sleep_ms),
+        idle_timeout: cli.idle_timeout,
+        header_timeout: cli.header_timeout,
+        write_timeout: cli.write_timeout,
+        shutdown_timeout: cli.shutdown_timeout,
+        max_connections,
+        access_log: !cli.quiet,
+        test_routes: cli.test_routes,
+        limits: Limits::default(),
+        ..Config::default()
+    };
+    let server = Server::bind(config).map_err(|err| err.to_string())?;
+    let handle = server.shutdown_handle();
+    // Install the handlers before announcing the address, so a signal sent as soon as the
+    // address is known is never missed.
+    let mut signals =
+        Signals::new([SIGINT, SIGTERM]).map_err(|err| format!("cannot handle signals: {err}"))?;
+    std::thread::Builder::new()
+        .name("webpool-signals".into())
+        .spawn(move || {
+            let mut received = signals.forever();
+            if received.next().is_some() {
+                eprintln!("webpool: shutting down gracefully (signal again to exit now)");
+                handle.shutdown();
+            }
+            if received.next().is_some() {
+                eprintln!("webpool: second signal, exiting now");
+                std::process::exit(130);
+            }
+        })
+        .map_err(|err| format!("cannot start the signal thread: {err}"))?;
+    println!("listening on http://{}", server.local_addr());
+    match server
+        .run()
+        .map_err(|err| format!("server failed: {err}"))?
+    {
+        Shutdown::Complete => eprintln!("webpool: shut down; every request in flight was answered"),
+        Shutdown::TimedOut => eprintln!(
+            "webpool: shutdown timed out after {:?}; exiting with requests unanswered",
+            cli.shutdown_timeout
+        ),
+    }
+    Ok(())
+}
+
+/// Runs the Rust Book's server on a demo pool (no graceful shutdown: it is the book's).
+fn run_book(cli: &Cli, kind: PoolKind) -> Result<(), String> {
+    let listener = TcpListener::bind(cli.addr)
+        .map_err(|err| format!("cannot listen on {}: {err}", cli.addr))?;
+    let local = listener
+        .local_addr()
+        .map_err(|err| format!("cannot read the bound address: {err}"))?;
+    println!("listening on http://{local} (the book's server on the {kind} pool)");
+    let sleep = Duration::from_millis(cli.sleep_ms);
+    webpool::demos::serve_book(listener, kind, usize::from(cli.threads), sleep)
+        .map_err(|err| format!("server failed: {err}"))
+}

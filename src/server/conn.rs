@@ -1,0 +1,376 @@
+//! One connection, on a worker: read what has arrived, answer every complete request in order,
+//! and hand the connection back to the event loop (or close it).
+//!
+//! A worker never waits for a client to send: it reads only what is already there, so an
+//! idle or slow client never holds a worker. It may wait for a client to *read* a large
+//! response, bounded by the write timeout. Between requests the connection holds no buffer
+//! unless part of a request has arrived, so idle connections cost almost nothing.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::panic::{self, AssertUnwindSafe};
+use std::time::{Instant, SystemTime};
+
+use super::handler::{self, Body, Response};
+use super::sys::{Stream, Sys};
+use super::{Ctx, HandBack};
+use crate::http::response::{end_head, write_head, write_header, Connection, DateCache, Head};
+use crate::http::{BodyKind, Method, Parsed, Request, RequestParser, Version};
+use crate::sync::thread_local;
+
+/// Bytes read from a socket in one call.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Responses are collected up to this size before being written, so pipelined requests are
+/// answered with few writes; bodies larger than this are written on their own.
+const OUTPUT_BATCH: usize = 64 * 1024;
+
+/// Bytes read from a file per write when streaming it.
+const FILE_CHUNK: usize = 64 * 1024;
+
+/// Unread request bytes a closing connection reads and discards (see [`Conn::close`]).
+const DRAIN_ON_CLOSE: usize = 64 * 1024;
+
+/// A client connection and what the server remembers about it between readiness events.
+pub(crate) struct Conn<T> {
+    /// The socket.
+    pub(crate) stream: T,
+    /// The event loop's key for this connection.
+    pub(crate) key: usize,
+    /// The start of a request that has not fully arrived yet; empty (and unallocated)
+    /// between requests.
+    pub(crate) pending: Vec<u8>,
+    /// When the first byte of the pending request arrived, for the header timeout.
+    pub(crate) request_started: Option<Instant>,
+    /// Requests answered on this connection so far.
+    served: u32,
+}
+
+impl<T: Stream> Conn<T> {
+    /// A freshly accepted connection.
+    pub(crate) fn new(stream: T, key: usize) -> Conn<T> {
+        Conn {
+            stream,
+            key,
+            pending: Vec::new(),
+            request_started: None,
+            served: 0,
+        }
+    }
+
+    /// Closes the connection: stops watching it, sends FIN after whatever was written, and
+    /// reads away a little unread input first, because closing a socket with unread input
+    /// makes the kernel send a reset that can destroy the response in flight to the client.
+    pub(crate) fn close<S: Sys<Stream = T>>(mut self, sys: &S) {
+        sys.unwatch(&self.stream);
+        self.stream.finish();
+        let mut sink = [0u8; 4096];
+        let mut drained = 0;
+        while drained < DRAIN_ON_CLOSE {
+            match self.stream.read(&mut sink) {
+                Ok(n) if n > 0 => drained += n,
+                _ => break,
+            }
+        }
+    }
+}
+
+/// Buffers each worker reuses for every connection it serves, so answering a request
+/// allocates nothing.
+struct Scratch {
+    /// Received bytes not yet answered: the pending request plus what was just read.
+    input: Vec<u8>,
+    /// Responses collected for one write.
+    output: Vec<u8>,
+    /// Target of each `read`.
+    read_chunk: Box<[u8]>,
+    /// The `Date` header, formatted once per second.
+    date: DateCache,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch {
+        input: Vec::with_capacity(READ_CHUNK),
+        output: Vec::with_capacity(OUTPUT_BATCH),
+        read_chunk: vec![0; READ_CHUNK].into_boxed_slice(),
+        date: DateCache::new(),
+    });
+}
+
+/// What becomes of a connection after a worker served it.
+enum Next {
+    /// Keep it: hand it back to the event loop to wait for more bytes.
+    Idle,
+    /// Close it.
+    Close,
+}
+
+/// Serves `conn` on the calling worker, then hands it back to the event loop or closes it.
+pub(crate) fn serve<S: Sys>(ctx: &Ctx<S>, mut conn: Conn<S::Stream>) {
+    let next = SCRATCH.with(|scratch| serve_buffered(ctx, &mut conn, &mut scratch.borrow_mut()));
+    match next {
+        Next::Idle => ctx.hand_back(HandBack::Idle(conn)),
+        Next::Close => {
+            let key = conn.key;
+            conn.close(&ctx.sys);
+            ctx.hand_back(HandBack::Closed(key));
+        }
+    }
+}
+
+/// Reads, answers, and decides what happens to the connection next.
+fn serve_buffered<S: Sys>(ctx: &Ctx<S>, conn: &mut Conn<S::Stream>, scratch: &mut Scratch) -> Next {
+    let Scratch {
+        input,
+        output,
+        read_chunk,
+        date,
+    } = scratch;
+    input.clear();
+    output.clear();
+    input.append(&mut conn.pending);
+    conn.pending = Vec::new(); // `append` leaves the capacity behind; idle conns keep none
+    let had_pending = !input.is_empty();
+
+    let limit = ctx.settings.limits.max_head;
+    let read = read_available(&mut conn.stream, input, read_chunk, limit);
+    let end_of_stream = match read {
+        Ok(ended) => ended,
+        Err(_) => return Next::Close,
+    };
+    if !had_pending && !input.is_empty() {
+        conn.request_started = Some(ctx.sys.now());
+    }
+
+    let mut consumed = 0;
+    let mut next = Next::Idle;
+    while consumed < input.len() {
+        if consumed > 0 && ctx.shutting_down() {
+            // The request that brought the connection here is answered even during shutdown;
+            // pipelined ones behind it are not: the client sees the connection close after
+            // the last answer (marked `Connection: close`) and may retry elsewhere.
+            next = Next::Close;
+            break;
+        }
+        let mut parser = RequestParser::new(ctx.settings.limits);
+        let request = match parser.parse(&input[consumed..]) {
+            Ok(Parsed::Complete(request)) => request,
+            Ok(Parsed::Partial) => break,
+            Err(err) => {
+                let response = handler::error(err.status(), err.reason());
+                let _ = respond(conn, output, date, None, response, false);
+                next = Next::Close;
+                break;
+            }
+        };
+        // Bodies are for methods this server does not serve: answer, then close rather
+        // than read (and discard) a body of any size.
+        let has_body = !matches!(request.body(), BodyKind::None | BodyKind::Length(0));
+        conn.served += 1;
+        let keep_alive = request.keep_alive()
+            && !has_body
+            && conn.served < ctx.settings.max_requests_per_connection;
+        // Anything but the built-in page may take a while (a sleep, a file): send the
+        // answers collected so far first.
+        if request.path() != "/" && flush(&mut conn.stream, output).is_err() {
+            return Next::Close;
+        }
+        let started = ctx.settings.access_log.then(Instant::now);
+        let response = match panic::catch_unwind(AssertUnwindSafe(|| ctx.site.respond(&request))) {
+            Ok(response) => response,
+            Err(_) => {
+                let mut response = handler::error(500, "the handler failed");
+                response.close = true;
+                response
+            }
+        };
+        // Checked after the handler ran: a shutdown that began meanwhile closes this
+        // connection, and the client is told so.
+        let close = response.close || !keep_alive || ctx.shutting_down();
+        if respond(
+            conn,
+            output,
+            date,
+            Some((&request, started)),
+            response,
+            !close,
+        )
+        .is_err()
+        {
+            return Next::Close;
+        }
+        consumed += request.head_len();
+        conn.request_started = None;
+        if close {
+            next = Next::Close;
+            break;
+        }
+    }
+    if flush(&mut conn.stream, output).is_err() {
+        return Next::Close;
+    }
+    if end_of_stream || matches!(next, Next::Close) {
+        return Next::Close;
+    }
+    if consumed < input.len() {
+        conn.pending = input[consumed..].to_vec();
+        if consumed > 0 || conn.request_started.is_none() {
+            conn.request_started = Some(ctx.sys.now());
+        }
+    }
+    Next::Idle
+}
+
+/// Reads what has already arrived, without waiting. Returns whether the client has finished
+/// sending (end of stream). Stops early once `input` exceeds `limit` (the parser then refuses
+/// the request); a short read means the socket is drained for now.
+fn read_available<T: Read>(
+    stream: &mut T,
+    input: &mut Vec<u8>,
+    chunk: &mut [u8],
+    limit: usize,
+) -> io::Result<bool> {
+    loop {
+        match stream.read(chunk) {
+            Ok(0) => return Ok(true),
+            Ok(n) => {
+                input.extend_from_slice(&chunk[..n]);
+                if n < chunk.len() || input.len() > limit {
+                    return Ok(false);
+                }
+            }
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// Writes `response` to the output batch (or straight to the stream for large bodies), and
+/// logs it. `request` is `None` for errors found before a request could be parsed.
+fn respond<T: Stream>(
+    conn: &mut Conn<T>,
+    output: &mut Vec<u8>,
+    date: &mut DateCache,
+    request: Option<(&Request<'_>, Option<Instant>)>,
+    response: Response<'_>,
+    keep_alive: bool,
+) -> io::Result<()> {
+    let version = request.map_or(Version::Http11, |(request, _)| request.version());
+    let head_only = request.is_some_and(|(request, _)| request.method() == Method::Head);
+    let connection = match (keep_alive, version) {
+        (false, _) => Connection::Close,
+        (true, Version::Http10) => Connection::KeepAliveExplicit,
+        (true, Version::Http11) => Connection::KeepAliveDefault,
+    };
+    let body_len = response.body.len();
+    write_head(
+        output,
+        &Head {
+            status: response.status,
+            content_type: response.content_type,
+            content_length: body_len,
+            connection,
+        },
+        date.at(SystemTime::now()),
+    );
+    for (name, value) in &response.headers {
+        write_header(output, name, value);
+    }
+    end_head(output);
+
+    let mut sent = 0;
+    if !head_only {
+        match response.body {
+            Body::None => {}
+            Body::Bytes(bytes) => {
+                sent = bytes.len() as u64;
+                write_bytes(&mut conn.stream, output, bytes)?;
+            }
+            Body::File { file, start, len } => {
+                flush(&mut conn.stream, output)?;
+                sent = stream_file(&mut conn.stream, file, start, len)?;
+            }
+        }
+    }
+    if output.len() >= OUTPUT_BATCH {
+        flush(&mut conn.stream, output)?;
+    }
+    if let Some((request, Some(started))) = request {
+        log_access(conn, request, response.status, sent, started);
+    }
+    Ok(())
+}
+
+/// Adds `bytes` to the batch, or writes batch and bytes now when the bytes are large.
+fn write_bytes<T: Stream>(
+    stream: &mut T,
+    output: &mut Vec<u8>,
+    bytes: Cow<'_, [u8]>,
+) -> io::Result<()> {
+    if output.len() + bytes.len() <= OUTPUT_BATCH {
+        output.extend_from_slice(&bytes);
+        Ok(())
+    } else {
+        flush(stream, output)?;
+        stream.write_all_waiting(&bytes)
+    }
+}
+
+/// Streams `len` bytes of `file` from `start`, in chunks. Returns the bytes sent.
+fn stream_file<T: Stream>(stream: &mut T, mut file: File, start: u64, len: u64) -> io::Result<u64> {
+    file.seek(SeekFrom::Start(start))?;
+    let chunk_len = usize::try_from(len).map_or(FILE_CHUNK, |len| len.min(FILE_CHUNK));
+    let mut chunk = vec![0; chunk_len];
+    let mut left = len;
+    while left > 0 {
+        let want = usize::try_from(left).map_or(chunk.len(), |left| left.min(chunk.len()));
+        match file.read(&mut chunk[..want]) {
+            // The file shrank under us: the promised Content-Length cannot be kept.
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                stream.write_all_waiting(&chunk[..n])?;
+                left -= n as u64;
+            }
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(len)
+}
+
+/// Writes the collected output, if any.
+fn flush<T: Stream>(stream: &mut T, output: &mut Vec<u8>) -> io::Result<()> {
+    if output.is_empty() {
+        return Ok(());
+    }
+    let written = stream.write_all_waiting(output);
+    output.clear();
+    written
+}
+
+/// One access-log line on stderr: client, request line, status, body bytes, duration.
+fn log_access<T: Stream>(
+    conn: &Conn<T>,
+    request: &Request<'_>,
+    status: u16,
+    bytes: u64,
+    started: Instant,
+) {
+    let peer = conn
+        .stream
+        .peer()
+        .map_or_else(|| "-".to_owned(), |peer| peer.to_string());
+    let elapsed = started.elapsed();
+    let line = format!(
+        "{peer} \"{} {} {}\" {status} {bytes} {:.3}ms\n",
+        request.method(),
+        request.target(),
+        request.version(),
+        elapsed.as_secs_f64() * 1000.0
+    );
+    // One write per line, so lines from different workers never interleave.
+    let _ = io::stderr().lock().write_all(line.as_bytes());
+}

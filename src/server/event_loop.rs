@@ -1,0 +1,406 @@
+//! The event loop: one thread that owns the listener and every idle connection.
+//!
+//! It waits for readiness, accepts new connections, and hands each connection that has bytes
+//! to read to the pool. Workers hand connections back (through `Ctx::hand_back`) when they
+//! have answered everything that arrived; the loop re-arms them and tracks their timeouts.
+//! A connection is in exactly one place at a time: idle here, or busy on one worker.
+//!
+//! Shutdown: once `Ctx::shutting_down` is set, the loop closes the listener (the port closes
+//! at once) and every idle connection, stops dispatching, closes connections as workers hand
+//! them back, and returns when none is left on a worker, or when the shutdown timeout passes.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::io::{self, Write};
+use std::time::{Duration, Instant, SystemTime};
+
+use super::conn::{self, Conn};
+use super::sys::{Stream, Sys, LISTENER};
+use super::{Ctx, HandBack};
+use crate::http::response::{
+    end_head, error_page, write_head, write_header, Connection, DateCache, Head,
+};
+use crate::pool::ThreadPool;
+use crate::sync::Arc;
+
+/// How long accepting pauses after an error such as "too many open files".
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Connections accepted per readiness report, so a flood of connects cannot starve the
+/// connections already open.
+const ACCEPT_BATCH: usize = 256;
+
+/// How the loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ended {
+    /// Every connection was answered and closed.
+    Drained,
+    /// The shutdown timeout passed with connections still on workers.
+    TimedOut,
+}
+
+/// Where a connection is, by key.
+struct Slot<T> {
+    /// What is at this key.
+    state: SlotState<T>,
+    /// The earliest wake-up queued in the timer heap for this key, if any.
+    timer_at: Option<Instant>,
+}
+
+/// The states of a key.
+enum SlotState<T> {
+    /// The key is unused.
+    Free,
+    /// Waiting here for bytes, until `deadline`.
+    Idle { conn: Conn<T>, deadline: Instant },
+    /// On a worker.
+    Busy,
+}
+
+/// A wake-up in the timer heap: "look at this key at this time". The slot's own deadline is
+/// what counts: an entry that comes due while its connection has a later deadline is queued
+/// again for that deadline. A new entry is only added when a deadline comes earlier than the
+/// key's queued one, so the heap stays about as large as the number of connections, however
+/// many requests each makes (one entry per request would pile up at high request rates).
+type Timer = Reverse<(Instant, usize)>;
+
+/// The loop's state; lives on the event-loop thread only.
+struct EventLoop<'a, S: Sys> {
+    ctx: &'a Arc<Ctx<S>>,
+    pool: &'a ThreadPool,
+    /// Connections by key.
+    slots: Vec<Slot<S::Stream>>,
+    /// Keys ready for reuse.
+    free: Vec<usize>,
+    /// When to look at idle connections' deadlines.
+    timers: BinaryHeap<Timer>,
+    /// Open connections, idle or busy.
+    open: usize,
+    /// Connections on workers.
+    busy: usize,
+    /// When accepting resumes after an accept error; `None` while accepting normally.
+    accept_paused_until: Option<Instant>,
+    /// When shutdown began; `None` while serving.
+    draining_since: Option<Instant>,
+    /// Keys reported ready by the last wait.
+    ready: Vec<usize>,
+    /// Buffer swapped with the workers' handback list (see `Ctx::take_handbacks`).
+    handbacks: Vec<HandBack<S::Stream>>,
+    /// Responses the loop writes itself (503), and their `Date`.
+    scratch: Vec<u8>,
+    date: DateCache,
+}
+
+/// Runs the loop until shutdown completes.
+///
+/// # Errors
+///
+/// The poller failed.
+pub(crate) fn run<S: Sys>(ctx: &Arc<Ctx<S>>, pool: &ThreadPool) -> io::Result<Ended> {
+    EventLoop {
+        ctx,
+        pool,
+        slots: Vec::new(),
+        free: Vec::new(),
+        timers: BinaryHeap::new(),
+        open: 0,
+        busy: 0,
+        accept_paused_until: None,
+        draining_since: None,
+        ready: Vec::new(),
+        handbacks: Vec::new(),
+        scratch: Vec::new(),
+        date: DateCache::new(),
+    }
+    .run()
+}
+
+impl<S: Sys> EventLoop<'_, S> {
+    fn run(mut self) -> io::Result<Ended> {
+        let mut now = self.ctx.sys.now();
+        loop {
+            let timeout = self
+                .next_deadline()
+                .map(|at| at.saturating_duration_since(now));
+            self.ready.clear();
+            self.ctx.sys.wait(&mut self.ready, timeout)?;
+            now = self.ctx.sys.now();
+
+            if self.draining_since.is_none() && self.ctx.shutting_down() {
+                self.begin_drain(now);
+            }
+            self.take_handbacks(now);
+            let mut ready = std::mem::take(&mut self.ready);
+            for key in ready.drain(..) {
+                if key == LISTENER {
+                    self.accept(now);
+                } else {
+                    self.dispatch(key);
+                }
+            }
+            self.ready = ready;
+            self.expire(now);
+
+            if let Some(since) = self.draining_since {
+                if self.busy == 0 {
+                    return Ok(Ended::Drained);
+                }
+                if now >= since + self.ctx.settings.shutdown_timeout {
+                    return Ok(Ended::TimedOut);
+                }
+            }
+        }
+    }
+
+    /// The earliest moment the loop must wake without an event.
+    fn next_deadline(&self) -> Option<Instant> {
+        let timer = self.timers.peek().map(|Reverse((at, _))| *at);
+        let drain = self
+            .draining_since
+            .map(|since| since + self.ctx.settings.shutdown_timeout);
+        [timer, self.accept_paused_until, drain]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Shutdown begins: close the listener and every idle connection.
+    fn begin_drain(&mut self, now: Instant) {
+        self.draining_since = Some(now);
+        self.accept_paused_until = None;
+        self.ctx.sys.close_listener();
+        for key in 0..self.slots.len() {
+            if matches!(self.slots[key].state, SlotState::Idle { .. }) {
+                self.close(key);
+            }
+        }
+    }
+
+    /// Takes back the connections workers are done with.
+    fn take_handbacks(&mut self, now: Instant) {
+        let mut handbacks = std::mem::take(&mut self.handbacks);
+        self.ctx.take_handbacks(&mut handbacks);
+        for handback in handbacks.drain(..) {
+            self.busy -= 1;
+            match handback {
+                HandBack::Closed(key) => self.release(key),
+                HandBack::Idle(conn) => {
+                    let key = conn.key;
+                    if self.draining_since.is_some()
+                        || self.ctx.sys.rearm(&conn.stream, key).is_err()
+                    {
+                        conn.close(&self.ctx.sys);
+                        self.release(key);
+                    } else {
+                        let deadline = match conn.request_started {
+                            // Part of a request is here: the rest must follow in time.
+                            Some(started) => started + self.ctx.settings.header_timeout,
+                            None => now + self.ctx.settings.idle_timeout,
+                        };
+                        self.park(key, conn, deadline);
+                    }
+                }
+            }
+        }
+        self.handbacks = handbacks;
+    }
+
+    /// Accepts pending connections.
+    fn accept(&mut self, now: Instant) {
+        if self.draining_since.is_some() {
+            return;
+        }
+        for _ in 0..ACCEPT_BATCH {
+            match self.ctx.sys.accept() {
+                Ok(Some(mut stream)) => {
+                    if self.open >= self.ctx.settings.max_connections {
+                        self.reject(&mut stream);
+                        stream.finish();
+                        continue;
+                    }
+                    let key = self.allocate();
+                    if self.ctx.sys.watch(&stream, key).is_err() {
+                        self.free.push(key);
+                        continue;
+                    }
+                    self.open += 1;
+                    // A new client must send its first request within the header timeout.
+                    let deadline = now + self.ctx.settings.header_timeout;
+                    self.park(key, Conn::new(stream, key), deadline);
+                }
+                Ok(None) => break,
+                Err(err) if is_transient(&err) => {}
+                Err(err) => {
+                    // E.g. EMFILE: the pending connection stays queued, so re-arming now would
+                    // spin. Log, pause, and retry later.
+                    eprintln!(
+                        "webpool: accept failed: {err}; pausing accepts for {}ms",
+                        ACCEPT_BACKOFF.as_millis()
+                    );
+                    self.accept_paused_until = Some(now + ACCEPT_BACKOFF);
+                    return;
+                }
+            }
+        }
+        if self.ctx.sys.arm_listener().is_err() {
+            self.accept_paused_until = Some(now + ACCEPT_BACKOFF);
+        }
+    }
+
+    /// Sends a ready connection to a worker, or answers 503 if the queue is full.
+    fn dispatch(&mut self, key: usize) {
+        let Some(slot) = self.slots.get_mut(key) else {
+            return;
+        };
+        let SlotState::Idle { .. } = slot.state else {
+            return; // closed meanwhile (timeout, shutdown): a stale report
+        };
+        let SlotState::Idle { mut conn, .. } = std::mem::replace(&mut slot.state, SlotState::Busy)
+        else {
+            unreachable!("matched just above");
+        };
+        // This loop is the pool's only producer, so room seen here is still there below.
+        if self.pool.queued() >= self.pool.queue_capacity() {
+            self.reject(&mut conn.stream);
+            conn.close(&self.ctx.sys);
+            self.release(key);
+            return;
+        }
+        let job = Dispatched {
+            ctx: Arc::clone(self.ctx),
+            conn: Some(conn),
+        };
+        self.busy += 1;
+        // If the job is refused anyway (shut down), dropping it closes the connection and
+        // hands back `Closed`, which keeps the counts right.
+        let _ = self.pool.try_execute(move || job.serve());
+    }
+
+    /// Closes idle connections whose deadline has passed, and resumes paused accepting.
+    fn expire(&mut self, now: Instant) {
+        if self.accept_paused_until.is_some_and(|until| until <= now) {
+            self.accept_paused_until = None;
+            if self.ctx.sys.arm_listener().is_err() {
+                self.accept_paused_until = Some(now + ACCEPT_BACKOFF);
+            }
+        }
+        while let Some(&Reverse((at, key))) = self.timers.peek() {
+            if at > now {
+                break;
+            }
+            self.timers.pop();
+            let slot = &mut self.slots[key];
+            if slot.timer_at != Some(at) {
+                continue; // superseded by an earlier entry for this key, which already ran
+            }
+            slot.timer_at = None;
+            match slot.state {
+                SlotState::Idle { deadline, .. } if deadline <= now => self.close(key),
+                // Used again since this entry was queued: look again at the new deadline.
+                SlotState::Idle { deadline, .. } => {
+                    slot.timer_at = Some(deadline);
+                    self.timers.push(Reverse((deadline, key)));
+                }
+                // On a worker, or closed: `park` queues a new entry when it is idle again.
+                SlotState::Busy | SlotState::Free => {}
+            }
+        }
+    }
+
+    /// Writes a best-effort 503 on a connection the server cannot take now.
+    fn reject(&mut self, stream: &mut S::Stream) {
+        let body = error_page(503, "the server is busy; try again shortly");
+        self.scratch.clear();
+        write_head(
+            &mut self.scratch,
+            &Head {
+                status: 503,
+                content_type: Some("text/html; charset=utf-8"),
+                content_length: Some(body.len() as u64),
+                connection: Connection::Close,
+            },
+            self.date.at(SystemTime::now()),
+        );
+        write_header(&mut self.scratch, "Retry-After", "1");
+        end_head(&mut self.scratch);
+        self.scratch.extend_from_slice(&body);
+        // Non-blocking and best effort: this thread never waits for a client.
+        let _ = stream.write(&self.scratch);
+    }
+
+    /// A key for a new connection.
+    fn allocate(&mut self) -> usize {
+        match self.free.pop() {
+            Some(key) => key,
+            None => {
+                self.slots.push(Slot {
+                    state: SlotState::Free,
+                    timer_at: None,
+                });
+                self.slots.len() - 1
+            }
+        }
+    }
+
+    /// Puts `conn` in its slot to wait for bytes until `deadline`.
+    fn park(&mut self, key: usize, conn: Conn<S::Stream>, deadline: Instant) {
+        let slot = &mut self.slots[key];
+        slot.state = SlotState::Idle { conn, deadline };
+        if slot.timer_at.is_none_or(|queued| deadline < queued) {
+            slot.timer_at = Some(deadline);
+            self.timers.push(Reverse((deadline, key)));
+        }
+    }
+
+    /// Closes the idle connection at `key`.
+    fn close(&mut self, key: usize) {
+        let state = std::mem::replace(&mut self.slots[key].state, SlotState::Busy);
+        if let SlotState::Idle { conn, .. } = state {
+            conn.close(&self.ctx.sys);
+        }
+        self.release(key);
+    }
+
+    /// Frees `key` after its connection closed.
+    fn release(&mut self, key: usize) {
+        self.slots[key].state = SlotState::Free;
+        self.free.push(key);
+        self.open -= 1;
+    }
+}
+
+/// A connection on its way to a worker. If the job is dropped without running (the pool
+/// refused it, or discarded it at shutdown), the connection is closed and reported closed.
+struct Dispatched<S: Sys> {
+    ctx: Arc<Ctx<S>>,
+    conn: Option<Conn<S::Stream>>,
+}
+
+impl<S: Sys> Dispatched<S> {
+    fn serve(mut self) {
+        if let Some(conn) = self.conn.take() {
+            conn::serve(&self.ctx, conn);
+        }
+    }
+}
+
+impl<S: Sys> Drop for Dispatched<S> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            let key = conn.key;
+            conn.close(&self.ctx.sys);
+            self.ctx.hand_back(HandBack::Closed(key));
+        }
+    }
+}
+
+/// Accept errors that concern one connection only (it was reset before we took it, say).
+fn is_transient(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::Interrupted
+            | io::ErrorKind::PermissionDenied
+    )
+}

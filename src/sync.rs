@@ -1,0 +1,88 @@
+//! The synchronisation shim: the only module that names `std::sync`, `std::thread` or `loom`.
+//!
+//! Built normally, these are std's types. Built with `RUSTFLAGS="--cfg loom"`, they are
+//! [loom](https://docs.rs/loom)'s mocks with the same API, so the loom models in `loom_tests/`
+//! explore every interleaving of the real pool code, not of a copy of it. Everything else in the
+//! crate imports its `Arc`, `Mutex`, `Condvar`, atomics, `UnsafeCell` and `thread` from here.
+
+pub mod mpsc;
+
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+#[cfg(loom)]
+pub(crate) use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
+#[cfg(loom)]
+pub(crate) use loom::{cell::UnsafeCell, thread, thread_local};
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+#[cfg(not(loom))]
+pub(crate) use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+#[cfg(not(loom))]
+pub(crate) use std::{thread, thread_local};
+
+/// `std::cell::UnsafeCell` with loom's closure-based API, so that under loom every access is
+/// checked for data races (loom's `UnsafeCell` tracks which thread touched it, and when).
+#[cfg(not(loom))]
+#[derive(Debug)]
+pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+#[cfg(not(loom))]
+impl<T> UnsafeCell<T> {
+    /// Wraps `value`.
+    pub(crate) const fn new(value: T) -> UnsafeCell<T> {
+        UnsafeCell(std::cell::UnsafeCell::new(value))
+    }
+
+    /// Runs `f` with a shared pointer to the contents.
+    #[inline(always)]
+    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        f(self.0.get())
+    }
+
+    /// Runs `f` with an exclusive pointer to the contents.
+    #[inline(always)]
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        f(self.0.get())
+    }
+}
+
+/// Hints that this thread is busy-waiting for another one. Under loom it yields to the model's
+/// scheduler instead, which is how loom learns that the thread cannot progress alone.
+#[inline(always)]
+pub(crate) fn spin_hint() {
+    #[cfg(not(loom))]
+    std::hint::spin_loop();
+    #[cfg(loom)]
+    loom::thread::yield_now();
+}
+
+/// Blocks the calling thread for `duration` (`/sleep`'s delay). Time does not exist in a loom
+/// model, so there it only yields.
+pub(crate) fn sleep(duration: std::time::Duration) {
+    #[cfg(not(loom))]
+    std::thread::sleep(duration);
+    #[cfg(loom)]
+    {
+        let _ = duration;
+        loom::thread::yield_now();
+    }
+}
+
+/// Locks `mutex`, ignoring poisoning.
+///
+/// webpool never runs user code while holding one of its locks, so a poisoned lock can only
+/// mean a bug in webpool itself panicked mid-update; the state is still the best there is, and
+/// turning every later lock into a panic would only spread the damage.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Waits on `condvar`, ignoring poisoning (see [`lock`]).
+pub(crate) fn wait<'a, T>(condvar: &Condvar, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+    condvar
+        .wait(guard)
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -1,0 +1,276 @@
+//! `std::sync::mpsc`, or under loom a channel with the same observable semantics.
+//!
+//! The Rust Book's thread pool is built on `mpsc`, and its shutdown bugs live in how the pool
+//! reacts to a channel closing. loom's own `mpsc` cannot show them: its `recv` never reports
+//! that every sender is gone, and its `send` never reports that the receiver is (loom issue
+//! #213), so a model of the book's pool would hang or pass where the real one fails. This
+//! module gives the models a channel that behaves like std's:
+//!
+//! - [`Sender::send`] fails with [`SendError`], handing the value back, once the [`Receiver`]
+//!   is dropped;
+//! - [`Receiver::recv`] returns the buffered messages in order, then blocks while some
+//!   [`Sender`] is alive, and returns [`RecvError`] once every sender is dropped and the
+//!   buffer is empty;
+//! - dropping the receiver drops the messages still buffered;
+//! - a `Sender` is `Clone + Send + Sync`; a `Receiver` is `Send` but not `Sync`.
+//!
+//! Built normally, the items here are std's own (`std::sync::mpsc::{channel, Sender, ..}`).
+//! Built with `--cfg loom`, they are the small unbounded channel below, made of the shim's
+//! `Mutex` and `Condvar`, so loom explores every interleaving of it too. Its semantics are
+//! themselves model-checked in `loom_tests/channel.rs`.
+
+#[cfg(not(loom))]
+pub use std::sync::mpsc::{channel, Iter, Receiver, RecvError, SendError, Sender, TryRecvError};
+
+#[cfg(loom)]
+pub use self::model::{channel, Iter, Receiver, RecvError, SendError, Sender, TryRecvError};
+
+#[cfg(loom)]
+mod model {
+    use std::cell::Cell;
+    use std::collections::VecDeque;
+    use std::fmt;
+    use std::marker::PhantomData;
+    use std::mem;
+
+    use crate::sync::{self, Arc, Condvar, Mutex};
+
+    /// Creates an unbounded channel; see [`std::sync::mpsc::channel`].
+    pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                senders: 1,
+                receiver_alive: true,
+            }),
+            available: Condvar::new(),
+        });
+        let sender = Sender {
+            shared: Arc::clone(&shared),
+        };
+        let receiver = Receiver {
+            shared,
+            _not_sync: PhantomData,
+        };
+        (sender, receiver)
+    }
+
+    /// The sending half; see [`std::sync::mpsc::Sender`].
+    pub struct Sender<T> {
+        shared: Arc<Shared<T>>,
+    }
+
+    /// The receiving half; see [`std::sync::mpsc::Receiver`]. Like std's, it is not `Sync`:
+    /// one thread at a time receives, which is why the book wraps it in a `Mutex`.
+    pub struct Receiver<T> {
+        shared: Arc<Shared<T>>,
+        /// Makes the type `!Sync`, as std's is.
+        _not_sync: PhantomData<Cell<()>>,
+    }
+
+    /// An iterator over messages, ending when the channel is closed; see
+    /// [`std::sync::mpsc::Iter`].
+    pub struct Iter<'a, T> {
+        receiver: &'a Receiver<T>,
+    }
+
+    /// `send` failed because the receiver is gone; the message is handed back.
+    #[derive(PartialEq, Eq, Clone, Copy)]
+    pub struct SendError<T>(pub T);
+
+    /// `recv` failed because every sender is gone and no message is left.
+    #[derive(PartialEq, Eq, Clone, Copy, Debug)]
+    pub struct RecvError;
+
+    /// Why `try_recv` returned no message.
+    #[derive(PartialEq, Eq, Clone, Copy, Debug)]
+    pub enum TryRecvError {
+        /// No message now, but a sender is still alive.
+        Empty,
+        /// No message, and every sender is gone.
+        Disconnected,
+    }
+
+    /// What both halves share.
+    struct Shared<T> {
+        state: Mutex<State<T>>,
+        /// The receiver waits here for a message or for the last sender to go.
+        available: Condvar,
+    }
+
+    /// The channel's state, guarded by `Shared::state`.
+    struct State<T> {
+        /// Messages sent and not yet received, oldest first.
+        queue: VecDeque<T>,
+        /// Live `Sender`s.
+        senders: usize,
+        /// Whether the `Receiver` is alive.
+        receiver_alive: bool,
+    }
+
+    impl<T> Sender<T> {
+        /// Sends `value`, or hands it back if the receiver is gone. Never blocks (the
+        /// channel is unbounded).
+        ///
+        /// # Errors
+        ///
+        /// [`SendError`] holding `value` if the receiver has been dropped.
+        pub fn send(&self, value: T) -> Result<(), SendError<T>> {
+            let mut state = sync::lock(&self.shared.state);
+            if !state.receiver_alive {
+                return Err(SendError(value));
+            }
+            state.queue.push_back(value);
+            drop(state);
+            // At most one thread waits: the receiver is not `Sync`.
+            self.shared.available.notify_one();
+            Ok(())
+        }
+    }
+
+    impl<T> Clone for Sender<T> {
+        fn clone(&self) -> Sender<T> {
+            sync::lock(&self.shared.state).senders += 1;
+            Sender {
+                shared: Arc::clone(&self.shared),
+            }
+        }
+    }
+
+    impl<T> Drop for Sender<T> {
+        fn drop(&mut self) {
+            let mut state = sync::lock(&self.shared.state);
+            state.senders -= 1;
+            let last = state.senders == 0;
+            drop(state);
+            if last {
+                // Wake a receiver blocked in `recv`: the channel is now closed.
+                self.shared.available.notify_one();
+            }
+        }
+    }
+
+    impl<T> Receiver<T> {
+        /// Returns the oldest message, blocking while there is none and some sender is
+        /// alive.
+        ///
+        /// # Errors
+        ///
+        /// [`RecvError`] once the buffer is empty and every sender has been dropped.
+        pub fn recv(&self) -> Result<T, RecvError> {
+            let mut state = sync::lock(&self.shared.state);
+            loop {
+                if let Some(value) = state.queue.pop_front() {
+                    return Ok(value);
+                }
+                if state.senders == 0 {
+                    return Err(RecvError);
+                }
+                state = sync::wait(&self.shared.available, state);
+            }
+        }
+
+        /// Returns the oldest message if there is one; never blocks.
+        ///
+        /// # Errors
+        ///
+        /// [`TryRecvError::Empty`] if no message is buffered but a sender is alive,
+        /// [`TryRecvError::Disconnected`] if none is buffered and every sender is gone.
+        pub fn try_recv(&self) -> Result<T, TryRecvError> {
+            let mut state = sync::lock(&self.shared.state);
+            match state.queue.pop_front() {
+                Some(value) => Ok(value),
+                None if state.senders == 0 => Err(TryRecvError::Disconnected),
+                None => Err(TryRecvError::Empty),
+            }
+        }
+
+        /// An iterator that blocks for each message and ends when the channel is closed.
+        pub fn iter(&self) -> Iter<'_, T> {
+            Iter { receiver: self }
+        }
+    }
+
+    impl<T> Drop for Receiver<T> {
+        fn drop(&mut self) {
+            let mut state = sync::lock(&self.shared.state);
+            state.receiver_alive = false;
+            let undelivered = mem::take(&mut state.queue);
+            drop(state);
+            // As std does: the messages nobody will receive are dropped now, outside the
+            // lock (their destructors may do anything).
+            drop(undelivered);
+        }
+    }
+
+    impl<T> Iterator for Iter<'_, T> {
+        type Item = T;
+
+        fn next(&mut self) -> Option<T> {
+            self.receiver.recv().ok()
+        }
+    }
+
+    impl<'a, T> IntoIterator for &'a Receiver<T> {
+        type Item = T;
+        type IntoIter = Iter<'a, T>;
+
+        fn into_iter(self) -> Iter<'a, T> {
+            self.iter()
+        }
+    }
+
+    impl<T> fmt::Debug for Sender<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("Sender").finish_non_exhaustive()
+        }
+    }
+
+    impl<T> fmt::Debug for Receiver<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("Receiver").finish_non_exhaustive()
+        }
+    }
+
+    impl<T> fmt::Debug for Iter<'_, T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("Iter").finish_non_exhaustive()
+        }
+    }
+
+    /// Prints `SendError { .. }`, as std does (the message need not be `Debug`).
+    impl<T> fmt::Debug for SendError<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("SendError").finish_non_exhaustive()
+        }
+    }
+
+    impl<T> fmt::Display for SendError<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("sending on a closed channel")
+        }
+    }
+
+    impl<T> std::error::Error for SendError<T> {}
+
+    impl fmt::Display for RecvError {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("receiving on a closed channel")
+        }
+    }
+
+    impl std::error::Error for RecvError {}
+
+    impl fmt::Display for TryRecvError {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                TryRecvError::Empty => f.write_str("receiving on an empty channel"),
+                TryRecvError::Disconnected => {
+                    f.write_str("receiving on an empty and disconnected channel")
+                }
+            }
+        }
+    }
+
+    impl std::error::Error for TryRecvError {}
+}

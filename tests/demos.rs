@@ -1,0 +1,281 @@
+//! The demo pools on real threads: the catalog's names, each pool's happy path, and the bugs
+//! that show deterministically without a model checker: bug 4 (dropping the pool panics),
+//! bug 7 (panicking jobs take the workers, and the jobs after them, down) and bug 8 (no
+//! back-pressure: the backlog and the memory it holds grow with every submission). The
+//! interleaving bugs are checked by `loom_tests/demos.rs`; the server by `tests/demos_live.rs`.
+#![cfg(not(loom))]
+
+use std::mem;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::Duration;
+
+use webpool::demos::if_wait::IfWaitPool;
+use webpool::demos::join_before_close::JoinBeforeClosePool;
+use webpool::demos::lost_wakeup::LostWakeupPool;
+use webpool::demos::named_guard::NamedGuardPool;
+use webpool::demos::notify_one::NotifyOnePool;
+use webpool::demos::panic_kills_worker::PanicKillsWorkerPool;
+use webpool::demos::recv_unwrap::RecvUnwrapPool;
+use webpool::demos::unbounded::{ThreadPerConnection, UnboundedPool};
+use webpool::demos::while_let::WhileLetPool;
+use webpool::demos::{BookPool, PoolKind};
+use webpool::{Builder, ThreadPool};
+
+/// Generous bound for "this should happen"; only reached if something is broken.
+const LIVENESS: Duration = Duration::from_secs(30);
+
+/// The text of a panic payload, if it is a string.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|message| (*message).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
+#[test]
+fn every_pool_kind_round_trips_through_its_name() {
+    assert_eq!(PoolKind::ALL[0], PoolKind::Fixed);
+    for (index, kind) in PoolKind::ALL.iter().enumerate() {
+        assert_eq!(kind.name().parse::<PoolKind>(), Ok(*kind));
+        assert_eq!(kind.to_string(), kind.name());
+        assert!(
+            PoolKind::ALL[..index]
+                .iter()
+                .all(|other| other.name() != kind.name()),
+            "two kinds are named {}",
+            kind.name()
+        );
+    }
+    let err = "while_let".parse::<PoolKind>().unwrap_err();
+    assert!(err.contains("while_let"), "{err}");
+}
+
+/// Submits eight jobs to a fresh two-worker pool and waits until all eight have run.
+fn runs_every_job<P: BookPool>() -> P {
+    let pool = P::new(2);
+    let (done_tx, done_rx) = mpsc::channel();
+    for n in 0..8 {
+        let done_tx = done_tx.clone();
+        pool.execute(move || done_tx.send(n).unwrap());
+    }
+    let mut done: Vec<i32> = (0..8)
+        .map(|_| done_rx.recv_timeout(LIVENESS).expect("every job runs"))
+        .collect();
+    done.sort_unstable();
+    assert_eq!(done, (0..8).collect::<Vec<_>>());
+    pool
+}
+
+/// Every pool in the catalog does the everyday work: the bugs hide in corner cases (a
+/// rendezvous, shutdown, a race, a panic, a flood), which is how they survive casual testing.
+#[test]
+fn every_pool_runs_every_job() {
+    drop(runs_every_job::<ThreadPool>());
+    drop(runs_every_job::<WhileLetPool>());
+    drop(runs_every_job::<NamedGuardPool>());
+    drop(runs_every_job::<PanicKillsWorkerPool>());
+    drop(runs_every_job::<UnboundedPool>());
+    drop(runs_every_job::<ThreadPerConnection>());
+    // These are not dropped: their `Drop` is where their bug lives. Dropping would hang
+    // forever (bug 3; bugs 6 and 6b in some interleavings) or panic (bug 4; bug 5 if its race
+    // struck while the jobs ran). Forgotten, their idle workers just stay asleep.
+    mem::forget(runs_every_job::<JoinBeforeClosePool>());
+    mem::forget(runs_every_job::<RecvUnwrapPool>());
+    mem::forget(runs_every_job::<IfWaitPool>());
+    mem::forget(runs_every_job::<LostWakeupPool>());
+    mem::forget(runs_every_job::<NotifyOnePool>());
+}
+
+/// Bug 4: closing the channel panics every worker (`recv().unwrap()` on `RecvError`), so the
+/// join in `Drop` fails and is unwrapped: dropping the pool panics.
+#[test]
+fn dropping_the_recv_unwrap_pool_panics() {
+    let pool = RecvUnwrapPool::new(2);
+    let (done_tx, done_rx) = mpsc::channel();
+    pool.execute(move || done_tx.send(()).unwrap());
+    done_rx.recv_timeout(LIVENESS).expect("the job runs");
+
+    let dropped = panic::catch_unwind(AssertUnwindSafe(|| drop(pool)));
+    let payload = dropped.expect_err("dropping the pool panics");
+    let message = panic_message(&*payload);
+    assert!(
+        message.starts_with("called `Result::unwrap()` on an `Err` value"),
+        "{message}"
+    );
+}
+
+/// Bug 7: two panicking jobs on the book's two-worker pool kill both workers. A job submitted
+/// afterwards never runs: either `execute` panics (the channel's receiver died with the last
+/// worker) or the job is queued and then dropped, unrun, with the receiver. Dropping the pool
+/// then panics too, unwrapping the dead workers' joins.
+#[test]
+fn panicking_jobs_kill_the_book_pools_workers() {
+    let pool = PanicKillsWorkerPool::new(2);
+    for _ in 0..2 {
+        pool.execute(|| panic!("expected panic: a job failed"));
+    }
+    let (ran_tx, ran_rx) = mpsc::channel::<()>();
+    let _ = panic::catch_unwind(AssertUnwindSafe(|| {
+        pool.execute(move || ran_tx.send(()).unwrap());
+    }));
+    // The job's sender is dropped, unused, whichever way it went.
+    assert_eq!(
+        ran_rx.recv_timeout(LIVENESS),
+        Err(RecvTimeoutError::Disconnected),
+        "a job submitted after every worker died must never run"
+    );
+    let dropped = panic::catch_unwind(AssertUnwindSafe(|| drop(pool)));
+    assert!(dropped.is_err(), "dropping a pool with dead workers panics");
+}
+
+/// The same two panicking jobs cost `webpool`'s pool nothing.
+#[test]
+fn panicking_jobs_cost_the_fixed_pool_nothing() {
+    let pool = ThreadPool::new(2);
+    for _ in 0..2 {
+        pool.execute(|| panic!("expected panic: a job failed"))
+            .unwrap();
+    }
+    let (ran_tx, ran_rx) = mpsc::channel();
+    pool.execute(move || ran_tx.send(()).unwrap()).unwrap();
+    assert_eq!(ran_rx.recv_timeout(LIVENESS), Ok(()));
+    assert_eq!(pool.shutdown().panicked, 2);
+}
+
+/// Keeps `workers` jobs of `pool` busy until the returned barrier is waited on once more;
+/// returns once they are all running.
+fn occupy_workers(workers: usize, execute: impl Fn(Box<dyn FnOnce() + Send>)) -> Arc<Barrier> {
+    let release = Arc::new(Barrier::new(workers + 1));
+    let (started_tx, started_rx) = mpsc::channel();
+    for _ in 0..workers {
+        let (started_tx, release) = (started_tx.clone(), Arc::clone(&release));
+        execute(Box::new(move || {
+            started_tx.send(()).unwrap();
+            release.wait();
+        }));
+    }
+    for _ in 0..workers {
+        started_rx
+            .recv_timeout(LIVENESS)
+            .expect("a worker starts the job");
+    }
+    release
+}
+
+/// A kibibyte that counts how many of its kind are alive.
+struct Payload {
+    _bytes: Vec<u8>,
+    alive: Arc<AtomicUsize>,
+}
+
+impl Payload {
+    /// Payload size: what each queued job holds on to.
+    const SIZE: usize = 1024;
+
+    fn new(alive: &Arc<AtomicUsize>) -> Payload {
+        alive.fetch_add(1, Ordering::SeqCst);
+        Payload {
+            _bytes: vec![1; Payload::SIZE],
+            alive: Arc::clone(alive),
+        }
+    }
+}
+
+impl Drop for Payload {
+    fn drop(&mut self) {
+        self.alive.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Bug 8: with both workers busy, the book's pool accepts 10 000 more jobs without one
+/// `execute` waiting, and holds every one of them, with its kibibyte, in memory.
+#[test]
+fn the_unbounded_pool_queues_everything_it_is_given() {
+    const JOBS: usize = 10_000;
+    let pool = Arc::new(UnboundedPool::new(2));
+    let release = occupy_workers(2, |job| pool.execute(job));
+    let alive = Arc::new(AtomicUsize::new(0));
+    let ran = Arc::new(AtomicUsize::new(0));
+
+    // On another thread, so that an `execute` that waited would fail this test, not hang it.
+    let (submitted_tx, submitted_rx) = mpsc::channel();
+    let submitter = {
+        let (pool, alive, ran) = (Arc::clone(&pool), Arc::clone(&alive), Arc::clone(&ran));
+        thread::spawn(move || {
+            for _ in 0..JOBS {
+                let (payload, ran) = (Payload::new(&alive), Arc::clone(&ran));
+                pool.execute(move || {
+                    drop(payload);
+                    ran.fetch_add(1, Ordering::SeqCst);
+                });
+            }
+            submitted_tx.send(()).unwrap();
+        })
+    };
+    submitted_rx
+        .recv_timeout(LIVENESS)
+        .expect("every execute returns while the workers are busy");
+    submitter.join().unwrap();
+
+    assert_eq!(pool.queued(), JOBS, "the backlog is every job submitted");
+    assert_eq!(
+        alive.load(Ordering::SeqCst),
+        JOBS,
+        "the queue holds every job's {} bytes: {} KiB in all",
+        Payload::SIZE,
+        JOBS * Payload::SIZE / 1024
+    );
+    assert_eq!(ran.load(Ordering::SeqCst), 0);
+
+    release.wait();
+    drop(Arc::into_inner(pool).expect("the submitting thread has been joined"));
+    assert_eq!(ran.load(Ordering::SeqCst), JOBS);
+    assert_eq!(alive.load(Ordering::SeqCst), 0);
+}
+
+/// Bug 8, listing 21-11's way: every job gets a thread of its own, whatever the "size".
+#[test]
+fn thread_per_connection_starts_a_thread_for_every_job() {
+    const JOBS: usize = 64;
+    let pool = ThreadPerConnection::new(2);
+    let release = occupy_workers(JOBS, |job| pool.execute(job));
+    assert_eq!(pool.threads(), JOBS, "one live thread per job in progress");
+    release.wait();
+}
+
+/// The fix: with both workers busy, `webpool`'s pool takes exactly its queue's capacity, then
+/// `try_execute` hands the next job back (`execute` would wait for room).
+#[test]
+fn the_fixed_pool_pushes_back_at_its_capacity() {
+    const CAPACITY: usize = 8;
+    let pool = Builder::new()
+        .threads(2)
+        .queue_capacity(CAPACITY)
+        .build()
+        .unwrap();
+    let release = occupy_workers(2, |job| pool.execute(job).unwrap());
+    let alive = Arc::new(AtomicUsize::new(0));
+    for _ in 0..CAPACITY {
+        let payload = Payload::new(&alive);
+        assert!(pool.try_execute(move || drop(payload)).is_ok());
+    }
+    let payload = Payload::new(&alive);
+    let refused = pool.try_execute(move || drop(payload)).unwrap_err();
+    assert!(refused.is_full());
+    drop(refused.into_inner());
+    assert_eq!(pool.stats().queued, CAPACITY);
+    assert_eq!(
+        alive.load(Ordering::SeqCst),
+        CAPACITY,
+        "the refused job was handed back"
+    );
+
+    release.wait();
+    assert_eq!(pool.shutdown().completed, 2 + CAPACITY as u64);
+    assert_eq!(alive.load(Ordering::SeqCst), 0);
+}
