@@ -298,7 +298,13 @@ impl<'a> Representation<'a> {
 fn static_file<'a>(root: &Path, request: &Request<'_>) -> Response<'a> {
     let safe = match resolve(request.path()) {
         Ok(safe) => safe,
-        Err(err) => return error(err.status(), err.reason()),
+        Err(err) => {
+            // A malformed or climbing path is a parse error like any other (the resolver is
+            // the parser's): answer, then close, as for every error the parser finds.
+            let mut response = error(err.status(), err.reason());
+            response.close = true;
+            return response;
+        }
     };
     let candidate = root.join(safe.to_relative_path());
     // Canonicalising resolves symlinks: a link that leads outside the root is refused here.
