@@ -37,19 +37,31 @@ class Server:
     """A webpool process on a free loopback port; stopped by `stop()`."""
 
     def __init__(self, *args):
+        # stderr goes to a file, not a pipe: nobody reads a pipe while the scenario runs, and
+        # once its 64 KiB buffer is full every log write (a panic report, say) blocks the
+        # thread making it. A soak once stalled all four workers that way.
+        self.log = tempfile.TemporaryFile(mode="w+")
+        # RUST_BACKTRACE pinned off: with it on, the first panic (the soak's /__panic) makes
+        # std parse the binary's debug info for the backtrace and keep it, a one-time ~50 MiB
+        # that would otherwise show in every RSS figure below depending on the caller's shell.
         self.proc = subprocess.Popen(
             [str(BINARY), "--addr", "127.0.0.1:0", *args],
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
             text=True,
+            env={**os.environ, "RUST_BACKTRACE": "0"},
         )
         line = self.proc.stdout.readline()
         match = re.search(r"listening on http://([\d.]+):(\d+)", line)
         if not match:
             self.stop()
-            raise RuntimeError(f"webpool did not start: {line!r} {self.proc.stderr.read()}")
+            raise RuntimeError(f"webpool did not start: {line!r} {self.read_log()}")
         self.host, self.port = match.group(1), int(match.group(2))
         self.stderr_lines = []
+
+    def read_log(self):
+        self.log.seek(0)
+        return self.log.read()
 
     @property
     def pid(self):
@@ -75,7 +87,7 @@ class Server:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-        err = self.proc.stderr.read() if self.proc.stderr else ""
+        err = self.read_log()
         self.stderr_lines = err.splitlines()
         return err
 
@@ -320,6 +332,12 @@ async def verifying_client(host, port, stop_at, counts):
             writer.close()
             writer = None
             continue
+        except asyncio.TimeoutError:
+            counts["wrong"] += 1  # no answer within 10 s is a wrong answer too
+            counts["timeouts"] = counts.get("timeouts", 0) + 1
+            writer.close()
+            writer = None
+            continue
         if status == 200 and body == HELLO:
             counts["verified"] += 1
         else:
@@ -362,7 +380,8 @@ async def scenario_soak(args):
         errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", wrk_out)
         # Workers lost? With 4 workers, 4 concurrent /sleep requests take one sleep, not two.
         start = time.monotonic()
-        results = await asyncio.gather(*(get(server.host, server.port, "/sleep") for _ in range(4)))
+        results = await asyncio.gather(*(get(server.host, server.port, "/sleep") for _ in range(4)),
+                                       return_exceptions=True)
         parallel = time.monotonic() - start
         await asyncio.sleep(3)  # let idle keep-alive connections time out (--idle-timeout 2)
         fds_end = server.fds()
@@ -372,7 +391,8 @@ async def scenario_soak(args):
         print(f"  wrk: {requests.group(1) if requests else '?'} requests,"
               f" non-2xx {non2xx.group(1) if non2xx else 0},"
               f" socket errors {errors.groups() if errors else (0, 0, 0, 0)}")
-        print(f"  verified responses {counts['verified']}, wrong {counts['wrong']};"
+        print(f"  verified responses {counts['verified']}, wrong {counts['wrong']}"
+              f" (of which {counts.get('timeouts', 0)} unanswered in 10 s);"
               f" hostile connections {counts['hostile']} (+{counts['hostile_reset']} reset)")
         print(f"  RSS first {minute:.0f} s: {max(first):.1f} MiB, last {minute:.0f} s: {max(last):.1f} MiB;"
               f" fds at start {fds_start}, at end {fds_end}; 4 parallel /sleep took {parallel:.2f} s")
@@ -380,7 +400,8 @@ async def scenario_soak(args):
         check(counts["wrong"] == 0 and counts["verified"] > 0, "zero wrong answers to well-formed requests")
         check(not non2xx and (not errors or sum(map(int, errors.groups())) == 0),
               "wrk saw no errors and no non-2xx")
-        check(all(r[0] == 200 for r in results) and parallel < 0.4, "no worker lost (4 sleeps ran in parallel)")
+        check(all(not isinstance(r, Exception) and r[0] == 200 for r in results) and parallel < 0.4,
+              "no worker lost (4 sleeps ran in parallel)")
         check(max(last) - max(first) < 8, "RSS flat (last minute within 8 MiB of the first)")
         check(fds_end <= fds_start, f"no fd leak ({fds_start} -> {fds_end})")
     finally:
