@@ -103,8 +103,9 @@ EOF
 "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
 pids+=($!)
 
-# (c) the Rust Book's server: its accept loop and handle_connection on the book's pool.
-book_port=$(start_webpool book --pool book --threads 4)
+# (c) the Rust Book's server: its accept loop and handle_connection on the book's final pool
+# (listing 21-24/21-25, kept in src/demos/panic_kills_worker.rs: one request per connection).
+book_port=$(start_webpool book --pool panic-kills-worker --threads 4)
 
 # Every server must answer GET / with the page before it is measured.
 expected=$(cat fixtures/site/hello.html)

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The pool benchmark: webpool::ThreadPool against the Rust Book's final pool, the threadpool
+# crate, rayon and a crossbeam-channel pool, every pool in every run (benches/pool.rs,
+# criterion). Prints criterion's lines and the wake-up latency table for each run, then a
+# summary: each pool's throughput per workload and thread count, and webpool's ratio to each
+# peer.
+#
+#   bash ci/bench-pool.sh            # 3 runs, about 11 minutes on 2 cores
+#   bash ci/bench-pool.sh --runs 1   # one run
+#
+# Why several runs: on a 2-core machine each pool instance settles into a mode (workers that
+# catch jobs while yielding, or workers that sleep and are woken per job) that can differ by
+# 2x from one process to the next, and criterion's confidence interval only covers the
+# samples of one instance. The summary takes, per cell, the median over runs of criterion's
+# mean. Never fails on the figures; fails only if the bench fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runs=3
+if [[ "${1:-}" == "--runs" ]]; then
+    runs=${2:?--runs takes a number}
+fi
+
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+cargo bench --bench pool --no-run
+for run in $(seq 1 "$runs"); do
+    echo "== run $run of $runs"
+    cargo bench --bench pool | tee "$logs/run-$run.txt"
+done
+
+python3 - "$logs" <<'PY'
+import re
+import statistics
+import sys
+from pathlib import Path
+
+PEERS = ["book", "threadpool", "rayon", "crossbeam"]
+UNIT = {"Kelem/s": 1e-3, "Melem/s": 1.0, "Gelem/s": 1e3}
+# criterion prints "empty/webpool/2   time: [...]" then "thrpt: [low mid high]"
+bench = re.compile(r"^(\S+/\S+/\d+)\s+time:")
+thrpt = re.compile(r"^\s+thrpt:\s+\[\S+ \S+ (\S+) (\S+) ")
+
+samples = {}
+for log in sorted(Path(sys.argv[1]).glob("run-*.txt")):
+    name = None
+    for line in log.read_text().splitlines():
+        if m := bench.match(line):
+            name = m.group(1)
+        elif name and (m := thrpt.match(line)):
+            samples.setdefault(name, []).append(float(m.group(1)) * UNIT[m.group(2)])
+            name = None
+
+def rate(workload, pool, threads):
+    return statistics.median(samples[f"{workload}/{pool}/{threads}"])
+
+runs = len(next(iter(samples.values())))
+print()
+print(f"M jobs/s, 100 000 jobs from one producer; median over {runs} run(s) of criterion's "
+      f"mean; ratio = webpool / peer")
+print(f"{'workload':<9}{'threads':>8}{'webpool':>10}" + "".join(f"{p:>12}" for p in PEERS)
+      + "".join(f"{'/' + p:>12}" for p in PEERS))
+for workload in ["empty", "1us"]:
+    for threads in [1, 2, 4]:
+        ours = rate(workload, "webpool", threads)
+        theirs = [rate(workload, peer, threads) for peer in PEERS]
+        print(f"{workload:<9}{threads:>8}{ours:>10.2f}" + "".join(f"{t:>12.2f}" for t in theirs)
+              + "".join(f"{ours / t:>11.2f}x" for t in theirs))
+PY
