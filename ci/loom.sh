@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The loom suite: every model in loom_tests/, built with `--cfg loom` in its own target dir
 # (so it never invalidates the normal build), in release mode (loom is CPU-bound).
-# Prints each model's interleaving count, the number of models, and the wall time.
+# Prints each model's interleaving count, the number of models and of demo bugs caught, and
+# the wall time.
 # LOOM_MAX_PREEMPTIONS overrides every model's preemption bound.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,4 +20,5 @@ if ! cargo test --release -- --nocapture 2>&1 | tee "$log"; then
     exit 1
 fi
 models=$(grep -c '^loom model ' "$log" || true)
-echo "loom suite: ${models} models passed in $(( $(date +%s) - start ))s"
+caught=$(grep -c '^loom found the bug: ' "$log" || true)
+echo "loom suite: ${models} models passed, ${caught} demo bugs caught, in $(( $(date +%s) - start ))s"
