@@ -679,7 +679,7 @@ impl Shared {
 /// very core the thread it waits for needs, while a yield hands that core over. Dropping an
 /// earlier spin phase (up to 127 `spin_loop` hints before the yields) raised throughput on
 /// every workload measured, most on 1 µs jobs at 2 workers (3.9 to 6.3 M jobs/s, medians of
-/// five processes); see the pool issue's note for the figures.
+/// five processes; the figures are in the message of the commit that made this change).
 struct BriefWait {
     /// Yields made so far.
     yields: u32,
