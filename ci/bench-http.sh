@@ -49,7 +49,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Starts `webpool ARGS` in the background; prints its port once it is listening.
+# Starts `webpool ARGS` in the background and sets `port` once it is listening. Called
+# directly, never in `$(...)`: a subshell's `pids+=` would not reach the cleanup, and the
+# server would outlive the script.
 start_webpool() { # name args...
     local name=$1
     shift
@@ -57,7 +59,7 @@ start_webpool() { # name args...
     pids+=($!)
     for _ in $(seq 1 200); do
         if grep -q "listening on" "$work/$name.out" 2>/dev/null; then
-            sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$work/$name.out" | head -1
+            port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$work/$name.out" | head -1)
             return 0
         fi
         sleep 0.05
@@ -72,7 +74,8 @@ free_port() {
 }
 
 # (a) webpool, 4 workers, no access log.
-webpool_port=$(start_webpool webpool --threads 4 --quiet)
+start_webpool webpool --threads 4 --quiet
+webpool_port=$port
 
 # (b) nginx, one worker per core, no access log, the same page at `/`.
 nginx_port=$(free_port)
@@ -105,7 +108,8 @@ pids+=($!)
 
 # (c) the Rust Book's server: its accept loop and handle_connection on the book's final pool
 # (listing 21-24/21-25, kept in src/demos/panic_kills_worker.rs: one request per connection).
-book_port=$(start_webpool book --pool panic-kills-worker --threads 4)
+start_webpool book --pool panic-kills-worker --threads 4
+book_port=$port
 
 # Every server must answer GET / with the page before it is measured.
 expected=$(cat fixtures/site/hello.html)
