@@ -282,6 +282,21 @@ impl Client {
         }
     }
 
+    /// Reads until the server closes the connection (a reset counts as closed); returns how
+    /// many bytes arrived first, without keeping them.
+    pub fn bytes_until_closed(&mut self) -> usize {
+        let mut total = self.buffered.len();
+        self.buffered.clear();
+        loop {
+            let n = self.fill();
+            if n == 0 {
+                return total;
+            }
+            total += n;
+            self.buffered.clear();
+        }
+    }
+
     /// Whether the server has closed the connection (after any buffered responses).
     pub fn is_closed_by_server(&mut self) -> bool {
         self.fill() == 0 && self.buffered.is_empty()
