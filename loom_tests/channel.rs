@@ -5,7 +5,6 @@
 //! Run with `RUSTFLAGS="--cfg loom" cargo test --release --test loom_channel`.
 #![cfg(loom)]
 
-#[allow(dead_code)]
 mod support;
 
 use loom::sync::atomic::{AtomicUsize, Ordering};

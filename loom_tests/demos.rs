@@ -11,7 +11,6 @@
 //! --test-threads=1`; `--nocapture` shows, for each bug, the interleaving that exposed it.
 #![cfg(loom)]
 
-#[allow(dead_code)]
 mod support;
 
 mod demo_support;

@@ -8,11 +8,12 @@
 
 #![warn(missing_docs)]
 
+pub mod check;
 pub mod demos;
 pub mod http;
 pub mod pool;
 pub mod server;
-pub(crate) mod sync;
+pub mod sync;
 
 pub use pool::{Builder, ExecuteError, PoolCreationError, Stats, ThreadPool, TryExecuteError};
 

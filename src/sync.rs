@@ -4,22 +4,51 @@
 //! [loom](https://docs.rs/loom)'s mocks with the same API, so the loom models in `loom_tests/`
 //! explore every interleaving of the real pool code, not of a copy of it. Everything else in the
 //! crate imports its `Arc`, `Mutex`, `Condvar`, atomics, `UnsafeCell` and `thread` from here.
+//!
+//! It is public so that anyone can check their own pool with [`crate::check`]: swap
+//! `std::sync` and `std::thread` in the pool's imports for this module, and nothing else
+//! changes.
+//!
+//! ```
+//! // Before: use std::{sync::{mpsc, Arc, Mutex}, thread};
+//! use webpool::sync::{mpsc, thread, Arc, Mutex};
+//! # if webpool::MODEL_CHECKING { return; }
+//!
+//! let (sender, receiver) = mpsc::channel();
+//! let receiver = Arc::new(Mutex::new(receiver));
+//! let worker = thread::spawn(move || receiver.lock().unwrap().recv().unwrap());
+//! sender.send(42).unwrap();
+//! assert_eq!(worker.join().unwrap(), 42);
+//! ```
+//!
+//! Under loom, `Mutex`, `Condvar`, `mpsc` and `thread` also report each operation (with the
+//! caller's `file:line`) to the checker's recorder, which turns a failing interleaving into a
+//! readable trace; with no check recording, that costs one load per operation. loom models
+//! what std promises, minus two things: a `Condvar` wait never times out and never wakes
+//! spuriously.
 
+pub mod atomic;
 pub mod mpsc;
+pub mod thread;
+pub(crate) mod trace;
+#[cfg(loom)]
+mod traced;
+
+pub(crate) use atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+pub use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+pub use loom::sync::{Arc, WaitTimeoutResult};
 #[cfg(loom)]
-pub(crate) use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
+pub(crate) use loom::{cell::UnsafeCell, thread_local};
 #[cfg(loom)]
-pub(crate) use loom::{cell::UnsafeCell, thread, thread_local};
+pub use traced::{Condvar, Mutex, MutexGuard};
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+pub use std::sync::{Arc, Condvar, Mutex, MutexGuard, WaitTimeoutResult};
 #[cfg(not(loom))]
-pub(crate) use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-#[cfg(not(loom))]
-pub(crate) use std::{thread, thread_local};
+pub(crate) use std::thread_local;
 
 /// `std::cell::UnsafeCell` with loom's closure-based API, so that under loom every access is
 /// checked for data races (loom's `UnsafeCell` tracks which thread touched it, and when).
@@ -74,6 +103,7 @@ pub(crate) fn sleep(duration: std::time::Duration) {
 /// webpool never runs user code while holding one of its locks, so a poisoned lock can only
 /// mean a bug in webpool itself panicked mid-update; the state is still the best there is, and
 /// turning every later lock into a panic would only spread the damage.
+#[track_caller]
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
@@ -81,6 +111,7 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Waits on `condvar`, ignoring poisoning (see [`lock`]).
+#[track_caller]
 pub(crate) fn wait<'a, T>(condvar: &Condvar, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
     condvar
         .wait(guard)

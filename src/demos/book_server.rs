@@ -31,6 +31,7 @@ use super::named_guard::NamedGuardPool;
 use super::notify_one::NotifyOnePool;
 use super::panic_kills_worker::PanicKillsWorkerPool;
 use super::recv_unwrap::RecvUnwrapPool;
+use super::repanic_in_drop::RepanicInDropPool;
 use super::unbounded::{ThreadPerConnection, UnboundedPool};
 use super::while_let::WhileLetPool;
 use super::{BookPool, PoolKind};
@@ -82,6 +83,7 @@ pub fn serve_book(
             serve_book_on(listener, PanicKillsWorkerPool::new(threads), sleep)
         }
         PoolKind::Unbounded => serve_book_on(listener, UnboundedPool::new(threads), sleep),
+        PoolKind::RepanicInDrop => serve_book_on(listener, RepanicInDropPool::new(threads), sleep),
         PoolKind::ThreadPerConnection => {
             serve_book_on(listener, ThreadPerConnection::new(threads), sleep)
         }

@@ -5,7 +5,7 @@
 //! Building a Multithreaded Web Server"; chapter 20 in the 2021 edition) or its readers'
 //! rewrites of it actually hit. Each page holds the whole buggy pool, with the book's API
 //! ([`BookPool`]: `new(size)`, `execute(f)`, and `Drop`), and explains the bug, where it comes
-//! from, why it fails, how loom reports it, and how `webpool`'s own [`ThreadPool`] avoids it.
+//! from, why it fails, how loom reports it, and how `webpool`'s own [`ThreadPool`](crate::ThreadPool) avoids it.
 //!
 //! | Bug | Page | Pool |
 //! |-----|------|------|
@@ -18,12 +18,13 @@
 //! | 6b. `notify_one` where every worker must wake | [`notify_one`] | [`PoolKind::NotifyOne`] |
 //! | 7. a panicking job kills its worker | [`panic_kills_worker`] | [`PoolKind::PanicKillsWorker`] |
 //! | 8. unbounded queue, or a thread per connection | [`unbounded`] | [`PoolKind::Unbounded`], [`PoolKind::ThreadPerConnection`] |
+//! | 9. `Drop` re-raises a job's panic, even while unwinding | [`repanic_in_drop`] | [`PoolKind::RepanicInDrop`] |
 //!
 //! How each is kept honest:
 //!
 //! - **loom** (`loom_tests/demos.rs`): each of bugs 1–7 (and 8's unbounded queue) has a model
 //!   that loom must fail with the right message (a deadlock, or the panic the bug causes),
-//!   and the very same model must pass against [`ThreadPool`]. If a demo ever stops failing,
+//!   and the very same model must pass against [`ThreadPool`](crate::ThreadPool). If a demo ever stops failing,
 //!   CI fails: that is the regression guard. The book's pools are built on
 //!   [`mpsc`], which under loom is a channel with std's semantics (loom's own
 //!   never reports disconnection), so they are checked as written.
@@ -38,7 +39,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::ThreadPool;
+pub use crate::check::BookPool;
 
 /// Prints a line the way the book's pool does, except in a loom build (where the same line
 /// would be printed once per explored interleaving).
@@ -58,64 +59,12 @@ pub mod named_guard;
 pub mod notify_one;
 pub mod panic_kills_worker;
 pub mod recv_unwrap;
+pub mod repanic_in_drop;
 pub mod unbounded;
 pub mod while_let;
 
 pub use crate::sync::mpsc;
 pub use book_server::{serve_book, serve_book_on};
-
-/// The API every pool in the book has: `ThreadPool::new(size)`, `pool.execute(job)`, and a
-/// `Drop` that shuts the pool down. The book's server and the loom models are generic over it.
-pub trait BookPool: Send + Sync + Sized + 'static {
-    /// Starts a pool of `size` worker threads.
-    ///
-    /// # Panics
-    ///
-    /// If `size` is zero, as the book's `new` does.
-    fn new(size: usize) -> Self;
-
-    /// Runs `job` on some worker thread, eventually.
-    ///
-    /// # Panics
-    ///
-    /// Where the book's `execute` unwraps: if the pool can no longer take jobs (for the book's
-    /// pools, once every worker is gone).
-    fn execute<F>(&self, job: F)
-    where
-        F: FnOnce() + Send + 'static;
-}
-
-/// Queue capacity of [`ThreadPool`]s built through [`BookPool::new`] under loom: every ring
-/// slot is a modelled atomic and cell there, and the models submit only a few jobs.
-const MODEL_QUEUE_CAPACITY: usize = 2;
-
-impl BookPool for ThreadPool {
-    /// [`ThreadPool::new`]; under loom, with a queue of only two jobs (every slot of it is
-    /// modelled there, and the models submit only a few jobs).
-    fn new(size: usize) -> ThreadPool {
-        if cfg!(loom) {
-            crate::Builder::new()
-                .threads(size)
-                .queue_capacity(MODEL_QUEUE_CAPACITY)
-                .build()
-                .unwrap_or_else(|err| panic!("failed to build a ThreadPool: {err}"))
-        } else {
-            ThreadPool::new(size)
-        }
-    }
-
-    /// [`ThreadPool::execute`], which waits while the queue is full.
-    fn execute<F>(&self, job: F)
-    where
-        F: FnOnce() + Send + 'static,
-    {
-        if let Err(err) = ThreadPool::execute(self, job) {
-            // Only `close` or a shutdown makes `execute` fail, and the book's API has
-            // neither: it shuts down in `Drop`, which no `&self` call can overlap.
-            panic!("{err}");
-        }
-    }
-}
 
 /// Which pool the book's server runs on (`webpool --pool NAME`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -138,6 +87,8 @@ pub enum PoolKind {
     NotifyOne,
     /// Bug 7, [`panic_kills_worker`]: a panicking job kills its worker (the book's final code).
     PanicKillsWorker,
+    /// Bug 9, [`repanic_in_drop`]: `Drop` re-raises a job's panic, even while unwinding.
+    RepanicInDrop,
     /// Bug 8, [`unbounded`]: the book's unbounded channel, with a backlog counter.
     Unbounded,
     /// Bug 8, [`unbounded`]: a new thread per connection (the book's listing 21-11).
@@ -158,6 +109,7 @@ impl PoolKind {
         PoolKind::PanicKillsWorker,
         PoolKind::Unbounded,
         PoolKind::ThreadPerConnection,
+        PoolKind::RepanicInDrop,
     ];
 
     /// The name used on the command line.
@@ -172,6 +124,7 @@ impl PoolKind {
             PoolKind::LostWakeup => "lost-wakeup",
             PoolKind::NotifyOne => "notify-one",
             PoolKind::PanicKillsWorker => "panic-kills-worker",
+            PoolKind::RepanicInDrop => "repanic-in-drop",
             PoolKind::Unbounded => "unbounded",
             PoolKind::ThreadPerConnection => "thread-per-connection",
         }

@@ -33,11 +33,25 @@ mod model {
     use std::marker::PhantomData;
     use std::mem;
 
-    use crate::sync::{self, Arc, Condvar, Mutex};
+    use std::panic::Location;
+    use std::sync::PoisonError;
+
+    // loom's own lock and condition variable, not the shim's traced ones: a counterexample
+    // shows `send` and `recv` on the channel, not the channel's insides.
+    use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+    use crate::sync::trace::{self, Action, Blocked, ObjectKind};
+
+    /// Locks the channel's state (no user code runs under it, so poisoning cannot happen).
+    fn lock<T>(shared: &Shared<T>) -> MutexGuard<'_, State<T>> {
+        shared.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 
     /// Creates an unbounded channel; see [`std::sync::mpsc::channel`].
+    #[track_caller]
     pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
         let shared = Arc::new(Shared {
+            id: trace::object(ObjectKind::Channel, Location::caller()),
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 senders: 1,
@@ -93,6 +107,8 @@ mod model {
 
     /// What both halves share.
     struct Shared<T> {
+        /// The recorder's index for this channel.
+        id: usize,
         state: Mutex<State<T>>,
         /// The receiver waits here for a message or for the last sender to go.
         available: Condvar,
@@ -115,12 +131,30 @@ mod model {
         /// # Errors
         ///
         /// [`SendError`] holding `value` if the receiver has been dropped.
+        #[track_caller]
         pub fn send(&self, value: T) -> Result<(), SendError<T>> {
-            let mut state = sync::lock(&self.shared.state);
+            let channel = self.shared.id;
+            let at = Some(Location::caller());
+            let mut state = lock(&self.shared);
             if !state.receiver_alive {
+                trace::record(
+                    Action::Send {
+                        channel,
+                        delivered: false,
+                    },
+                    at,
+                );
                 return Err(SendError(value));
             }
             state.queue.push_back(value);
+            // Recorded under the lock, so no `recv` of this message can be recorded first.
+            trace::record(
+                Action::Send {
+                    channel,
+                    delivered: true,
+                },
+                at,
+            );
             drop(state);
             // At most one thread waits: the receiver is not `Sync`.
             self.shared.available.notify_one();
@@ -130,7 +164,7 @@ mod model {
 
     impl<T> Clone for Sender<T> {
         fn clone(&self) -> Sender<T> {
-            sync::lock(&self.shared.state).senders += 1;
+            lock(&self.shared).senders += 1;
             Sender {
                 shared: Arc::clone(&self.shared),
             }
@@ -139,9 +173,13 @@ mod model {
 
     impl<T> Drop for Sender<T> {
         fn drop(&mut self) {
-            let mut state = sync::lock(&self.shared.state);
+            let mut state = lock(&self.shared);
             state.senders -= 1;
             let last = state.senders == 0;
+            if last {
+                let channel = self.shared.id;
+                trace::record(Action::Close { channel }, None);
+            }
             drop(state);
             if last {
                 // Wake a receiver blocked in `recv`: the channel is now closed.
@@ -157,17 +195,29 @@ mod model {
         /// # Errors
         ///
         /// [`RecvError`] once the buffer is empty and every sender has been dropped.
+        #[track_caller]
         pub fn recv(&self) -> Result<T, RecvError> {
-            let mut state = sync::lock(&self.shared.state);
-            loop {
+            let channel = self.shared.id;
+            let at = Some(Location::caller());
+            trace::block(Blocked::Recv { channel }, at);
+            let mut state = lock(&self.shared);
+            let received = loop {
                 if let Some(value) = state.queue.pop_front() {
-                    return Ok(value);
+                    break Ok(value);
                 }
                 if state.senders == 0 {
-                    return Err(RecvError);
+                    break Err(RecvError);
                 }
-                state = sync::wait(&self.shared.available, state);
-            }
+                state = self
+                    .shared
+                    .available
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
+            };
+            trace::unblock();
+            let got = received.is_ok();
+            trace::record(Action::Recv { channel, got }, at);
+            received
         }
 
         /// Returns the oldest message if there is one; never blocks.
@@ -176,13 +226,19 @@ mod model {
         ///
         /// [`TryRecvError::Empty`] if no message is buffered but a sender is alive,
         /// [`TryRecvError::Disconnected`] if none is buffered and every sender is gone.
+        #[track_caller]
         pub fn try_recv(&self) -> Result<T, TryRecvError> {
-            let mut state = sync::lock(&self.shared.state);
-            match state.queue.pop_front() {
+            let mut state = lock(&self.shared);
+            let received = match state.queue.pop_front() {
                 Some(value) => Ok(value),
                 None if state.senders == 0 => Err(TryRecvError::Disconnected),
                 None => Err(TryRecvError::Empty),
+            };
+            if !matches!(received, Err(TryRecvError::Empty)) {
+                let (channel, got) = (self.shared.id, received.is_ok());
+                trace::record(Action::Recv { channel, got }, Some(Location::caller()));
             }
+            received
         }
 
         /// An iterator that blocks for each message and ends when the channel is closed.
@@ -193,7 +249,7 @@ mod model {
 
     impl<T> Drop for Receiver<T> {
         fn drop(&mut self) {
-            let mut state = sync::lock(&self.shared.state);
+            let mut state = lock(&self.shared);
             state.receiver_alive = false;
             let undelivered = mem::take(&mut state.queue);
             drop(state);
@@ -206,6 +262,7 @@ mod model {
     impl<T> Iterator for Iter<'_, T> {
         type Item = T;
 
+        #[track_caller]
         fn next(&mut self) -> Option<T> {
             self.receiver.recv().ok()
         }

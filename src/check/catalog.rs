@@ -1,0 +1,351 @@
+//! The checks: small scenarios that each classic pool bug breaks, written against
+//! [`BookPool`] so they run on any pool.
+//!
+//! Every scenario narrates itself into the trace (`execute(job A)`, `job A starts`, ...), so a
+//! counterexample reads as the script plus what the pool did in between. The scenario's own
+//! synchronisation (the gate a job waits at, the counters) is loom's, unrecorded: the trace
+//! shows what the checker meant (`waits for job B's signal`), not its insides.
+
+use std::panic::{self, AssertUnwindSafe};
+
+use loom::sync::atomic::{AtomicUsize, Ordering};
+use loom::sync::{Arc, Condvar, Mutex};
+
+use super::BookPool;
+use crate::sync::thread;
+use crate::sync::trace::{self, Action, Blocked};
+
+/// Whether a failing check is a bug or a documented limit of the pool's design.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// The property must hold; failing it is a bug.
+    Must,
+    /// The scenario finds where the pool stops (by design); it is reported, never failed.
+    Limit,
+}
+
+/// One check of the catalog.
+#[derive(Clone, Copy, Debug)]
+pub struct Check {
+    /// Its name on the card and in `WEBPOOL_CHECK`.
+    pub name: &'static str,
+    /// What must hold, in one line.
+    pub claim: &'static str,
+    /// The preemption bound it runs at (more only delays a failure, never hides it).
+    pub bound: usize,
+    /// A bug or a limit.
+    pub kind: Kind,
+    /// The catalog pages that explain the bugs it catches, and their fixes.
+    pub pages: &'static str,
+}
+
+/// The catalog, in the card's order.
+pub const CHECKS: &[Check] = &[
+    Check {
+        name: "rendezvous",
+        claim: "2 workers: job A waits for job B, queued behind it; both complete",
+        bound: 2,
+        kind: Kind::Must,
+        pages: "webpool::demos::while_let, webpool::demos::named_guard \
+                (a lock held while a job runs)",
+    },
+    Check {
+        name: "one_job_then_drop",
+        claim: "2 workers: one job, then drop; it runs exactly once and Drop returns",
+        bound: 3,
+        kind: Kind::Must,
+        pages: "webpool::demos::join_before_close, recv_unwrap, if_wait, lost_wakeup, \
+                notify_one (shutdown)",
+    },
+    Check {
+        name: "panicking_job",
+        claim: "1 worker: job A panics; job B still runs",
+        bound: 3,
+        kind: Kind::Must,
+        pages: "webpool::demos::panic_kills_worker (catch_unwind around each job)",
+    },
+    Check {
+        name: "backlog_is_bounded",
+        claim: "1 busy worker: execute waits before 3 more jobs are queued",
+        bound: 2,
+        kind: Kind::Must,
+        pages: "webpool::demos::unbounded (a bounded queue)",
+    },
+    Check {
+        name: "drop_while_unwinding",
+        claim: "job A panicked, then the pool's owner panics: Drop must not panic (abort)",
+        bound: 3,
+        kind: Kind::Must,
+        pages: "webpool::demos::repanic_in_drop (check thread::panicking() in Drop)",
+    },
+    Check {
+        name: "waiting_jobs",
+        claim: "2 workers: jobs A and B wait for job C, queued behind them",
+        bound: 2,
+        kind: Kind::Limit,
+        pages: "threadpool #56, rayon #592: a fixed pool runs at most `size` jobs at once",
+    },
+];
+
+/// Runs check `name`'s scenario once against `P` (inside a loom model).
+///
+/// # Panics
+///
+/// When the scenario finds the pool at fault (that is the check failing), or if `name` is
+/// not in [`CHECKS`].
+pub fn run<P: BookPool>(name: &str) {
+    match name {
+        "rendezvous" => rendezvous::<P>(),
+        "one_job_then_drop" => one_job_then_drop::<P>(),
+        "panicking_job" => panicking_job::<P>(),
+        "backlog_is_bounded" => backlog_is_bounded::<P>(),
+        "drop_while_unwinding" => drop_while_unwinding::<P>(),
+        "waiting_jobs" => waiting_jobs::<P>(),
+        other => panic!("no check named {other:?}"),
+    }
+}
+
+// ===== the scenarios =====
+
+/// Job A waits for a signal that job B, queued after it, sends. Both complete, and the drop
+/// returns, only if a running job never keeps another worker from taking the next job.
+fn rendezvous<P: BookPool>() {
+    let pool = new_pool::<P>(2);
+    let signal = Gate::new("job B's signal");
+    let done = counter();
+    let (signal_a, done_a) = (signal.clone(), Arc::clone(&done));
+    submit(&pool, "A", move || {
+        signal_a.wait();
+        done_a.fetch_add(1, Ordering::SeqCst);
+    });
+    let done_b = Arc::clone(&done);
+    submit(&pool, "B", move || {
+        signal.open();
+        done_b.fetch_add(1, Ordering::SeqCst);
+    });
+    drop_pool(pool);
+    let done = done.load(Ordering::SeqCst);
+    if done != 2 {
+        fail(&format!("Drop returned with {done} of 2 jobs done"));
+    }
+}
+
+/// One job, then the pool is dropped, whatever state the workers are in (busy, waking,
+/// asleep, not yet started): the job runs exactly once, and the drop returns.
+fn one_job_then_drop<P: BookPool>() {
+    let pool = new_pool::<P>(2);
+    let ran = counter();
+    let ran_a = Arc::clone(&ran);
+    submit(&pool, "A", move || {
+        ran_a.fetch_add(1, Ordering::SeqCst);
+    });
+    drop_pool(pool);
+    let ran = ran.load(Ordering::SeqCst);
+    if ran != 1 {
+        fail(&format!(
+            "Drop returned, and job A had run {ran} times, not once"
+        ));
+    }
+}
+
+/// One worker; job A panics, then job B must still run.
+fn panicking_job<P: BookPool>() {
+    let pool = new_pool::<P>(1);
+    let ran = counter();
+    submit(&pool, "A", || panic!("expected panic: job A panics"));
+    let ran_b = Arc::clone(&ran);
+    submit(&pool, "B", move || {
+        ran_b.fetch_add(1, Ordering::SeqCst);
+    });
+    // A `Drop` that re-raises job A's panic is a design choice (std::thread::scope makes
+    // it), not this check's concern.
+    if panic::catch_unwind(AssertUnwindSafe(|| drop_pool(pool))).is_err() {
+        note("drop(pool) panics: the pool re-raises job A's panic");
+    }
+    if ran.load(Ordering::SeqCst) != 1 {
+        fail("Drop returned and job B never ran: job A's panic cost the pool its worker");
+    }
+}
+
+/// While the only worker is blocked, a producer submits three more jobs. A bounded pool makes
+/// one of those submissions wait (the model's queue holds two), so the caller never sees all
+/// three accepted before it releases the worker.
+fn backlog_is_bounded<P: BookPool>() {
+    let pool = Arc::new(new_pool::<P>(1));
+    let release = Gate::new("the release");
+    let blocked = release.clone();
+    submit(&*pool, "A", move || blocked.wait());
+    let submitted = counter();
+    let producer = {
+        let (pool, submitted) = (Arc::clone(&pool), Arc::clone(&submitted));
+        thread::spawn_labelled("producer", move || {
+            for name in ["B", "C", "D"] {
+                submit(&*pool, name, || {});
+                submitted.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+    };
+    let accepted_while_blocked = submitted.load(Ordering::SeqCst);
+    note(format!("sees {accepted_while_blocked} of 3 jobs accepted"));
+    if accepted_while_blocked == 3 {
+        // The trace ends here, where the bug shows; the release lets the pool shut down
+        // while the failure unwinds.
+        release.open();
+        fail("all 3 jobs were accepted while the only worker was blocked: the queue never pushed back");
+    }
+    release.open();
+    producer.join().expect("the producer never panics");
+    let pool = Arc::try_unwrap(pool).unwrap_or_else(|_| panic!("the producer kept the pool"));
+    drop_pool(pool);
+}
+
+/// One worker; job A panics; then the code that owns the pool panics, and the pool is dropped
+/// while that panic unwinds. A `Drop` that panics then (say, by re-raising job A's panic)
+/// aborts the process: the pool must not.
+///
+/// The owner's unwinding is simulated: `webpool::sync::thread::panicking()` returns `true` on
+/// main while the pool drops, and a panic out of `Drop` is caught and reported as the abort
+/// it would be. A real unwinding cannot be modelled: loom runs all model threads on one OS
+/// thread, so `std::thread::panicking()` would be true for the workers too, and the std
+/// locks inside loom's `Mutex` would poison as they release them.
+fn drop_while_unwinding<P: BookPool>() {
+    let pool = new_pool::<P>(1);
+    submit(&pool, "A", || panic!("expected panic: job A panics"));
+    note("panics while it owns the pool (simulated: thread::panicking() is true)");
+    trace::simulate_unwinding(true);
+    let dropped = panic::catch_unwind(AssertUnwindSafe(|| drop_pool(pool)));
+    trace::simulate_unwinding(false);
+    if let Err(payload) = dropped {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|text| (*text).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        fail(&format!(
+            "Drop panicked while main was unwinding ({message}): a panic during unwinding \
+             aborts the process"
+        ));
+    }
+}
+
+/// Two workers; jobs A and B wait for a signal that job C, queued behind them, sends. A pool
+/// of a fixed `size` runs at most `size` jobs at once, so this deadlocks by design: the card
+/// reports it as the pool's limit.
+fn waiting_jobs<P: BookPool>() {
+    let pool = new_pool::<P>(2);
+    let signal = Gate::new("job C's signal");
+    let done = counter();
+    for name in ["A", "B"] {
+        let (signal, done) = (signal.clone(), Arc::clone(&done));
+        submit(&pool, name, move || {
+            signal.wait();
+            done.fetch_add(1, Ordering::SeqCst);
+        });
+    }
+    let done_c = Arc::clone(&done);
+    submit(&pool, "C", move || {
+        signal.open();
+        done_c.fetch_add(1, Ordering::SeqCst);
+    });
+    drop_pool(pool);
+    let done = done.load(Ordering::SeqCst);
+    if done != 3 {
+        fail(&format!("Drop returned with {done} of 3 jobs done"));
+    }
+}
+
+// ===== the script's steps =====
+
+/// Fails the check: stops the trace here (so it ends where the property broke, not after
+/// the unwinding that follows) and panics with `message`.
+fn fail(message: &str) -> ! {
+    trace::stop();
+    panic!("{message}");
+}
+
+/// Records a step of the checker's script on the calling thread.
+fn note(text: impl Into<String>) {
+    trace::record(Action::Note(text.into()), None);
+}
+
+/// `P::new(size)`, narrated; fails the check if the pool started no thread through the shim
+/// (it then runs outside loom's view, and the check would prove nothing).
+fn new_pool<P: BookPool>(size: usize) -> P {
+    note(format!("calls new({size})"));
+    let threads_before = trace::snapshot().threads.len();
+    let pool = P::new(size);
+    let started = trace::snapshot().threads.len() - threads_before;
+    if started == 0 {
+        fail(&format!(
+            "new({size}) started no thread through webpool::sync::thread: the pool's threads \
+             are invisible to loom (does it still import std::thread?)"
+        ));
+    }
+    note(format!("new({size}) returns"));
+    pool
+}
+
+/// `pool.execute(job)` of a job named `name`, narrated.
+fn submit<P, F>(pool: &P, name: &'static str, job: F)
+where
+    P: BookPool,
+    F: FnOnce() + Send + 'static,
+{
+    note(format!("calls execute(job {name})"));
+    pool.execute(move || {
+        note(format!("job {name} starts"));
+        job();
+        note(format!("job {name} ends"));
+    });
+    note(format!("execute(job {name}) returns"));
+}
+
+/// Drops the pool, narrated.
+fn drop_pool<P: BookPool>(pool: P) {
+    note("calls drop(pool)");
+    drop(pool);
+    note("drop(pool) returns");
+}
+
+/// A fresh shared counter.
+fn counter() -> Arc<AtomicUsize> {
+    Arc::new(AtomicUsize::new(0))
+}
+
+/// A one-shot signal between jobs: `wait` blocks until some thread calls `open`.
+#[derive(Clone)]
+struct Gate {
+    /// What the trace calls it (`job B's signal`).
+    name: &'static str,
+    state: Arc<(Mutex<bool>, Condvar)>,
+}
+
+impl Gate {
+    fn new(name: &'static str) -> Gate {
+        Gate {
+            name,
+            state: Arc::new((Mutex::new(false), Condvar::new())),
+        }
+    }
+
+    fn open(&self) {
+        note(format!("sends {}", self.name));
+        let (open, changed) = &*self.state;
+        *open.lock().unwrap() = true;
+        changed.notify_all();
+    }
+
+    fn wait(&self) {
+        let waiting = format!("waits for {}", self.name);
+        note(waiting.clone());
+        trace::block(Blocked::Note(waiting), None);
+        let (open, changed) = &*self.state;
+        let mut is_open = open.lock().unwrap();
+        while !*is_open {
+            is_open = changed.wait(is_open).unwrap();
+        }
+        drop(is_open);
+        trace::unblock();
+        note(format!("gets {}", self.name));
+    }
+}

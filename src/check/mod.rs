@@ -1,0 +1,206 @@
+//! Check your own pool: the bug catalog as a loom checker for any thread pool.
+//!
+//! Every reader of the Rust Book's web-server chapter has a `ThreadPool`, and the same bugs keep
+//! turning up in them: a lock held while a job runs, a shutdown that hangs, a `recv` unwrapped
+//! after the channel closed, a panicking job that takes its worker with it. This module runs
+//! the catalog of those bugs (the pages under [`crate::demos`]) against *your* pool under
+//! [loom](https://docs.rs/loom), which explores every interleaving of a small scenario, and
+//! prints a report card: `ok` with the number of interleavings explored, or `FAILS` with the
+//! interleaving that broke it as numbered steps (which thread did what, at which `file:line` of
+//! your code), an SVG swimlane of the same steps, and the command that replays exactly it.
+//!
+//! # Use
+//!
+//! 1. In the pool's source, import the synchronisation types from [`crate::sync`] instead of
+//!    std (`use webpool::sync::{mpsc, thread, Arc, Mutex};`). In a normal build they *are*
+//!    std's types; under `--cfg loom` they are loom's, recorded.
+//! 2. Add `webpool` as a dependency (a normal one: the pool imports it), and a test file
+//!    `tests/pool_check.rs`:
+//!
+//!    ```text
+//!    #![cfg(loom)]
+//!    webpool::check_pool!(my_crate::ThreadPool);
+//!    ```
+//!
+//!    The pool needs the book's API: `new(size) -> Self`, `execute(&self, f)`, shutdown in
+//!    `Drop`. Other shapes say how in the macro (see [`check_pool!`](crate::check_pool)).
+//! 3. `RUSTFLAGS="--cfg loom" cargo test --release --test pool_check`.
+//!
+//! # The checks
+//!
+//! | check | what must hold | the bugs it catches |
+//! |---|---|---|
+//! | `rendezvous` | two workers; job A waits for job B, queued behind it: both complete | [`while_let`](crate::demos::while_let), [`named_guard`](crate::demos::named_guard) |
+//! | `one_job_then_drop` | one job, then drop: it runs exactly once and `Drop` returns | [`join_before_close`](crate::demos::join_before_close), [`recv_unwrap`](crate::demos::recv_unwrap), [`if_wait`](crate::demos::if_wait), [`lost_wakeup`](crate::demos::lost_wakeup), [`notify_one`](crate::demos::notify_one) |
+//! | `panicking_job` | a job that panics costs no worker | [`panic_kills_worker`](crate::demos::panic_kills_worker) |
+//! | `backlog_is_bounded` | a full queue makes `execute` wait | [`unbounded`](crate::demos::unbounded) |
+//! | `drop_while_unwinding` | dropping the pool while a panic unwinds does not panic again (which aborts) | [`repanic_in_drop`](crate::demos::repanic_in_drop) |
+//! | `waiting_jobs` | *a limit, not a check*: how many jobs may wait for a later job before every worker waits | threadpool #56, rayon #592: a fixed-size pool deadlocks by design |
+//!
+//! A pool that fails one check often fails others: a `Drop` that deadlocks fails every check,
+//! since each ends by dropping the pool.
+//!
+//! Each check runs in a child process (a deadlock makes loom abort the whole test binary,
+//! loom #291), so every check reports. A check that explored a single interleaving fails: it
+//! proved nothing (usually the pool still uses `std::sync` or `std::thread`, which loom does
+//! not see).
+
+#[cfg(loom)]
+mod card;
+#[cfg(loom)]
+mod catalog;
+pub mod render;
+pub mod svg;
+
+#[cfg(loom)]
+pub use card::{run_card, Card, Outcome};
+
+pub use crate::sync::trace::{Action, Blocked, End, Event, Object, ObjectKind, Site, Trace};
+
+use crate::ThreadPool;
+
+/// The API every pool in the book has: `ThreadPool::new(size)`, `pool.execute(job)`, and a
+/// `Drop` that shuts the pool down. The checker, the demos' loom models and the book's server
+/// are generic over it.
+pub trait BookPool: Send + Sync + Sized + 'static {
+    /// Starts a pool of `size` worker threads.
+    ///
+    /// # Panics
+    ///
+    /// If `size` is zero, as the book's `new` does.
+    fn new(size: usize) -> Self;
+
+    /// Runs `job` on some worker thread, eventually.
+    ///
+    /// # Panics
+    ///
+    /// Where the book's `execute` unwraps: if the pool can no longer take jobs (for the book's
+    /// pools, once every worker is gone).
+    fn execute<F>(&self, job: F)
+    where
+        F: FnOnce() + Send + 'static;
+}
+
+/// A job as [`check_pool!`](crate::check_pool)'s `execute = ...` closure receives it.
+pub type Job = Box<dyn FnOnce() + Send + 'static>;
+
+/// Queue capacity of [`ThreadPool`]s built through [`BookPool::new`] under loom: every ring
+/// slot is a modelled atomic and cell there, and the models submit only a few jobs.
+const MODEL_QUEUE_CAPACITY: usize = 2;
+
+impl BookPool for ThreadPool {
+    /// [`ThreadPool::new`]; under loom, with a queue of only two jobs (every slot of it is
+    /// modelled there, and the models submit only a few jobs).
+    fn new(size: usize) -> ThreadPool {
+        if cfg!(loom) {
+            crate::Builder::new()
+                .threads(size)
+                .queue_capacity(MODEL_QUEUE_CAPACITY)
+                .build()
+                .unwrap_or_else(|err| panic!("failed to build a ThreadPool: {err}"))
+        } else {
+            ThreadPool::new(size)
+        }
+    }
+
+    /// [`ThreadPool::execute`], which waits while the queue is full.
+    fn execute<F>(&self, job: F)
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        if let Err(err) = ThreadPool::execute(self, job) {
+            // Only `close` or a shutdown makes `execute` fail, and the book's API has
+            // neither: it shuts down in `Drop`, which no `&self` call can overlap.
+            panic!("{err}");
+        }
+    }
+}
+
+/// Writes a `#[test] fn pool_check()` that runs the catalog against a pool and prints its
+/// report card; the test fails if any check fails. Use it in a test file that starts with
+/// `#![cfg(loom)]`, and run it with `RUSTFLAGS="--cfg loom" cargo test --release`.
+///
+/// The pool type is a path; with the book's API that is all:
+///
+/// ```text
+/// webpool::check_pool!(my_crate::ThreadPool);
+/// ```
+///
+/// Other shapes say how to build the pool, submit a job ([`Job`], a boxed closure) and,
+/// if not by `Drop`, shut it down. Any of the three may be given, in this order:
+///
+/// ```text
+/// webpool::check_pool!(
+///     my_crate::Pool,
+///     new = |size| my_crate::Pool::builder().threads(size).build().unwrap(),
+///     execute = |pool, job| pool.spawn(job).unwrap(),
+///     shutdown = |pool| pool.join(),
+/// );
+/// ```
+///
+/// `WEBPOOL_CHECK=name,name` runs only those checks; `LOOM_MAX_PREEMPTIONS` raises every
+/// check's preemption bound; `WEBPOOL_CHECK_TIMEOUT` (seconds, default 300) bounds each check.
+#[macro_export]
+macro_rules! check_pool {
+    ($pool:ty $(,)?) => {
+        $crate::check_pool!($pool, new = |size| <$pool>::new(size));
+    };
+    ($pool:ty, new = $new:expr $(,)?) => {
+        $crate::check_pool!(
+            $pool,
+            new = $new,
+            execute = |pool, job| {
+                pool.execute(job);
+            }
+        );
+    };
+    ($pool:ty, new = $new:expr, execute = $execute:expr $(,)?) => {
+        $crate::check_pool!(
+            $pool,
+            new = $new,
+            execute = $execute,
+            shutdown = ::std::mem::drop
+        );
+    };
+    ($pool:ty, execute = $execute:expr $(,)?) => {
+        $crate::check_pool!($pool, new = |size| <$pool>::new(size), execute = $execute);
+    };
+    ($pool:ty, new = $new:expr, execute = $execute:expr, shutdown = $shutdown:expr $(,)?) => {
+        #[test]
+        fn pool_check() {
+            /// The pool under check, driven as the macro's arguments say.
+            struct Subject(::std::option::Option<$pool>);
+
+            impl $crate::check::BookPool for Subject {
+                fn new(size: usize) -> Subject {
+                    let new: fn(usize) -> $pool = $new;
+                    Subject(::std::option::Option::Some(new(size)))
+                }
+
+                fn execute<F>(&self, job: F)
+                where
+                    F: FnOnce() + Send + 'static,
+                {
+                    let execute: fn(&$pool, $crate::check::Job) = $execute;
+                    let pool = self.0.as_ref().expect("the pool is alive until dropped");
+                    execute(pool, ::std::boxed::Box::new(job));
+                }
+            }
+
+            impl ::std::ops::Drop for Subject {
+                fn drop(&mut self) {
+                    let shutdown: fn($pool) = $shutdown;
+                    if let ::std::option::Option::Some(pool) = self.0.take() {
+                        shutdown(pool);
+                    }
+                }
+            }
+
+            $crate::check::run_card::<Subject>(
+                stringify!($pool),
+                concat!(module_path!(), "::pool_check"),
+            )
+            .assert_all_pass();
+        }
+    };
+}

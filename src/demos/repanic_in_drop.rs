@@ -1,0 +1,180 @@
+//! Bug 9: `Drop` re-raises a job's panic, even while the owner's own panic unwinds.
+//!
+//! # The bug
+//!
+//! A reader fixes bug 7 ([`panic_kills_worker`](super::panic_kills_worker)) by catching each
+//! job's panic, and then, not wanting a failure to pass unnoticed, reports it where the pool is
+//! shut down, as `std::thread::scope` does when it joins:
+//!
+//! ```text
+//! impl Drop for ThreadPool {
+//!     fn drop(&mut self) {
+//!         drop(self.sender.take());
+//!         for worker in self.workers.drain(..) {
+//!             worker.thread.join().unwrap();
+//!         }
+//!         if self.panicked.load(Ordering::SeqCst) {
+//!             panic!("a job panicked");
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! # Why it fails
+//!
+//! `Drop` also runs while a panic unwinds: when the code that owns the pool panics, the pool
+//! is dropped on the way out. A destructor that panics then is a panic during unwinding, and
+//! Rust aborts the process ("panic in a destructor during cleanup"): no `catch_unwind`, no
+//! other destructors, no clean shutdown, and the owner's first panic message is all that is
+//! left. scoped-threadpool hit exactly this (its issue #13): a job's panic turned every later
+//! failure of its owner into an abort.
+//!
+//! # How the checker reports it
+//!
+//! Check `drop_while_unwinding` ([`crate::check`]): one worker, a job that panics, then the
+//! pool is dropped while its owner unwinds. This pool's `Drop` panics there, which the card
+//! reports as the abort it would be. (loom runs all model threads on one OS thread, so the
+//! owner's unwinding is simulated: `webpool::sync::thread::panicking()` returns `true` on the
+//! owner's thread while the pool drops.) Every other check passes: re-raising a job's panic in
+//! an ordinary `Drop` is a legitimate design.
+//!
+//! # The fix
+//!
+//! Re-raise only when not already unwinding: `if panicked && !thread::panicking()`. Better
+//! still, hand the failure back instead of panicking (a `shutdown(self) -> Result` or a
+//! count, as `webpool`'s [`Stats::panicked`](crate::Stats::panicked)).
+//!
+//! # Watch it live
+//!
+//! `webpool --pool repanic-in-drop`, then an empty connection (`nc -z localhost 7878`: the
+//! book's handler unwraps the missing request line and panics, and the worker survives it),
+//! then `curl localhost:7878/shutdown`: the server stops by panicking in `Drop` (exit 101)
+//! instead of exiting cleanly.
+
+use super::BookPool;
+use crate::sync::{mpsc, thread, Arc, AtomicBool, Mutex, Ordering};
+
+/// A job: any closure the pool can run once on another thread.
+type Job = Box<dyn FnOnce() + Send + 'static>;
+
+/// The book's final pool with bug 7 fixed, and bug 9 added: `Drop` re-raises a job's panic.
+pub struct RepanicInDropPool {
+    /// The worker threads.
+    workers: Vec<Worker>,
+    /// Sends jobs to the workers; dropped in `Drop` to close the channel.
+    sender: Option<mpsc::Sender<Job>>,
+    /// Set by a worker whose job panicked.
+    panicked: Arc<AtomicBool>,
+}
+
+/// A worker thread and its number.
+struct Worker {
+    /// The worker's number, for the book's messages.
+    id: usize,
+    /// The thread running the worker loop.
+    thread: thread::JoinHandle<()>,
+}
+
+impl RepanicInDropPool {
+    /// Creates a pool of `size` workers sharing one channel.
+    ///
+    /// # Panics
+    ///
+    /// If `size` is zero.
+    pub fn new(size: usize) -> RepanicInDropPool {
+        assert!(size > 0);
+
+        let (sender, receiver) = mpsc::channel();
+        let receiver = Arc::new(Mutex::new(receiver));
+        let panicked = Arc::new(AtomicBool::new(false));
+        let mut workers = Vec::with_capacity(size);
+        for id in 0..size {
+            workers.push(Worker::new(
+                id,
+                Arc::clone(&receiver),
+                Arc::clone(&panicked),
+            ));
+        }
+
+        RepanicInDropPool {
+            workers,
+            sender: Some(sender),
+            panicked,
+        }
+    }
+
+    /// Sends `f` to the workers.
+    ///
+    /// # Panics
+    ///
+    /// If every worker is gone (never, here: a job's panic is caught).
+    pub fn execute<F>(&self, f: F)
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        let job = Box::new(f);
+        self.sender.as_ref().unwrap().send(job).unwrap();
+    }
+}
+
+impl Drop for RepanicInDropPool {
+    /// Closes the channel, joins every worker, then re-raises if a job panicked.
+    ///
+    /// # Panics
+    ///
+    /// If a job panicked, even while the owner is already unwinding (that is the bug).
+    fn drop(&mut self) {
+        drop(self.sender.take());
+
+        for worker in self.workers.drain(..) {
+            narrate!("Shutting down worker {}", worker.id);
+            worker.thread.join().unwrap();
+        }
+
+        // BUG: no `!thread::panicking()` here. During unwinding this panic aborts.
+        if self.panicked.load(Ordering::SeqCst) {
+            panic!("a job panicked");
+        }
+    }
+}
+
+impl Worker {
+    /// Starts worker `id`: the book's final loop, with each job's panic caught and noted.
+    fn new(
+        id: usize,
+        receiver: Arc<Mutex<mpsc::Receiver<Job>>>,
+        panicked: Arc<AtomicBool>,
+    ) -> Worker {
+        let thread = thread::spawn(move || loop {
+            let message = receiver.lock().unwrap().recv();
+
+            match message {
+                Ok(job) => {
+                    narrate!("Worker {id} got a job; executing.");
+                    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
+                        panicked.store(true, Ordering::SeqCst);
+                    }
+                }
+                Err(_) => {
+                    narrate!("Worker {id} disconnected; shutting down.");
+                    break;
+                }
+            }
+        });
+
+        Worker { id, thread }
+    }
+}
+
+impl BookPool for RepanicInDropPool {
+    fn new(size: usize) -> RepanicInDropPool {
+        RepanicInDropPool::new(size)
+    }
+
+    fn execute<F>(&self, job: F)
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        RepanicInDropPool::execute(self, job);
+    }
+}

@@ -1,0 +1,167 @@
+//! `std::thread`, or under loom its threads, reporting spawns and joins to the trace recorder.
+//!
+//! Built normally this is `std::thread` itself (every item, re-exported). Built with
+//! `--cfg loom` it is loom's threads (the parts loom models) with `spawn`, `Builder::spawn` and
+//! `JoinHandle::join` wrapped so a counterexample shows who started and joined whom, and
+//! where. A pool that swaps `use std::thread` for `use webpool::sync::thread` needs no other
+//! change.
+
+#[cfg(not(loom))]
+pub use std::thread::*;
+
+#[cfg(loom)]
+pub use self::model::*;
+
+#[cfg(loom)]
+mod model {
+    use std::fmt;
+    use std::io;
+    use std::panic::Location;
+
+    pub use loom::thread::{current, park, yield_now, AccessError, LocalKey};
+    pub use loom::thread::{Thread, ThreadId};
+    pub use std::thread::{available_parallelism, Result};
+
+    use crate::sync::trace::{self, Action, Blocked};
+
+    /// Whether the calling thread is unwinding from a panic; see [`std::thread::panicking`].
+    /// Also `true` where the checker simulates an unwinding (its `drop_while_unwinding`
+    /// check: loom cannot run a real one, see `trace::simulate_unwinding`).
+    pub fn panicking() -> bool {
+        std::thread::panicking() || trace::simulated_unwinding()
+    }
+
+    /// Time does not pass in a loom model: `sleep` only yields to the other threads.
+    pub fn sleep(duration: std::time::Duration) {
+        let _ = duration;
+        loom::thread::yield_now();
+    }
+
+    /// Spawns a thread; see [`std::thread::spawn`].
+    #[track_caller]
+    pub fn spawn<F, T>(f: F) -> JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let child = trace::spawn(None, Location::caller());
+        JoinHandle {
+            child,
+            inner: loom::thread::spawn(run_traced(child, f)),
+        }
+    }
+
+    /// Spawns a thread that the trace names `label` (the checker's own threads).
+    #[track_caller]
+    pub(crate) fn spawn_labelled<F, T>(label: &str, f: F) -> JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let child = trace::spawn(Some(label), Location::caller());
+        JoinHandle {
+            child,
+            inner: loom::thread::spawn(run_traced(child, f)),
+        }
+    }
+
+    /// Wraps a thread's closure so the new thread binds itself to its trace label first and
+    /// records how it ended last.
+    fn run_traced<F, T>(child: Option<usize>, f: F) -> impl FnOnce() -> T + Send + 'static
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        move || {
+            trace::enter(child);
+            let _exit = child.map(|_| trace::ExitGuard);
+            f()
+        }
+    }
+
+    /// A handle to join a spawned thread; see [`std::thread::JoinHandle`].
+    pub struct JoinHandle<T> {
+        /// The thread's index in the trace, if one was recording when it was spawned.
+        child: Option<usize>,
+        inner: loom::thread::JoinHandle<T>,
+    }
+
+    impl<T> JoinHandle<T> {
+        /// Waits for the thread to finish.
+        ///
+        /// # Errors
+        ///
+        /// If the thread panicked, with the panic's payload.
+        #[track_caller]
+        pub fn join(self) -> Result<T> {
+            let at = Location::caller();
+            if let Some(child) = self.child {
+                trace::block(Blocked::Join { child }, Some(at));
+            }
+            let result = self.inner.join();
+            if let Some(child) = self.child {
+                trace::unblock();
+                let panicked = result.is_err();
+                trace::record(Action::Join { child, panicked }, Some(at));
+            }
+            result
+        }
+
+        /// The thread's handle.
+        pub fn thread(&self) -> &Thread {
+            self.inner.thread()
+        }
+    }
+
+    impl<T> fmt::Debug for JoinHandle<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("JoinHandle").finish_non_exhaustive()
+        }
+    }
+
+    /// Configures a thread before spawning it; see [`std::thread::Builder`].
+    #[derive(Debug)]
+    pub struct Builder {
+        inner: loom::thread::Builder,
+    }
+
+    impl Builder {
+        /// A builder with no name and the default stack size.
+        #[allow(clippy::new_without_default)]
+        pub fn new() -> Builder {
+            Builder {
+                inner: loom::thread::Builder::new(),
+            }
+        }
+
+        /// Names the thread.
+        pub fn name(self, name: String) -> Builder {
+            Builder {
+                inner: self.inner.name(name),
+            }
+        }
+
+        /// Sets the stack size.
+        pub fn stack_size(self, size: usize) -> Builder {
+            Builder {
+                inner: self.inner.stack_size(size),
+            }
+        }
+
+        /// Spawns the thread.
+        ///
+        /// # Errors
+        ///
+        /// As [`std::thread::Builder::spawn`] (loom never fails to spawn).
+        #[track_caller]
+        pub fn spawn<F, T>(self, f: F) -> io::Result<JoinHandle<T>>
+        where
+            F: FnOnce() -> T + Send + 'static,
+            T: Send + 'static,
+        {
+            let child = trace::spawn(None, Location::caller());
+            let inner = self.inner.spawn(run_traced(child, f))?;
+            Ok(JoinHandle { child, inner })
+        }
+    }
+}

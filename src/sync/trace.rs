@@ -1,0 +1,457 @@
+//! What the checker's counterexamples are made of: one model execution, as the steps each
+//! thread took through the shim, in the order they happened.
+//!
+//! Under `--cfg loom` the shim's `Mutex`, `Condvar`, `mpsc` and `thread` report every operation
+//! here while a check is recording ([`start`]); the checker ([`crate::check`]) renders the
+//! failing execution's [`Trace`] as numbered steps and as an SVG swimlane. Built normally,
+//! nothing records: these are only the data types (the renderers' tests build traces by hand).
+//!
+//! Why the order is exact: loom runs a model's threads one at a time, switching only inside
+//! its own operations, and the recorder is plain `std` state that loom does not see (so it adds
+//! no interleavings). Each step is recorded next to the operation it reports, on the side of
+//! the switch point that keeps the order truthful: a lock is recorded once acquired, a release
+//! before the lock is let go, a message inside the channel's critical section.
+
+use std::fmt;
+
+/// Where in the source an operation was called (`#[track_caller]`'s location).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Site {
+    /// The source file, as the compiler names it (relative to the workspace root).
+    pub file: &'static str,
+    /// The line.
+    pub line: u32,
+}
+
+impl Site {
+    /// The site of `location`.
+    pub fn of(location: &'static std::panic::Location<'static>) -> Site {
+        Site {
+            file: location.file(),
+            line: location.line(),
+        }
+    }
+}
+
+impl fmt::Display for Site {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// What kind of synchronisation object a [`Trace::objects`] entry is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjectKind {
+    /// A `Mutex`: named `L1`, `L2`, ...
+    Lock,
+    /// A `Condvar`: named `C1`, ...
+    Condvar,
+    /// An `mpsc` channel: named `ch1`, ...
+    Channel,
+}
+
+/// A synchronisation object the execution created, with where it was created.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Object {
+    /// Its kind.
+    pub kind: ObjectKind,
+    /// Its short name in the trace (`L1`, `C1`, `ch1`).
+    pub name: String,
+    /// Where it was created (`Mutex::new`, `Condvar::new`, `mpsc::channel`).
+    pub created: Option<Site>,
+}
+
+/// One thing a thread did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Started thread `child` (an index into [`Trace::threads`]).
+    Spawn {
+        /// The new thread.
+        child: usize,
+    },
+    /// The thread's closure returned (`panicked: false`) or unwound (`true`).
+    Exit {
+        /// Whether it ended by a panic.
+        panicked: bool,
+    },
+    /// Joined `child`, which had ended by a panic if `panicked`.
+    Join {
+        /// The joined thread.
+        child: usize,
+        /// Whether `join` returned `Err`.
+        panicked: bool,
+    },
+    /// Acquired lock `lock` (an index into [`Trace::objects`]).
+    Lock {
+        /// The lock.
+        lock: usize,
+    },
+    /// Released lock `lock`.
+    Unlock {
+        /// The lock.
+        lock: usize,
+    },
+    /// Released `lock` and went to sleep on `condvar`.
+    Wait {
+        /// The condition variable.
+        condvar: usize,
+        /// The lock it released.
+        lock: usize,
+    },
+    /// Woke up from `condvar` and holds `lock` again.
+    Woken {
+        /// The condition variable.
+        condvar: usize,
+        /// The lock it holds again.
+        lock: usize,
+    },
+    /// Notified one (`all: false`) or every (`all: true`) waiter of `condvar`.
+    Notify {
+        /// The condition variable.
+        condvar: usize,
+        /// `notify_all` rather than `notify_one`.
+        all: bool,
+    },
+    /// Sent a message on `channel` (`delivered: false`: the receiver was gone).
+    Send {
+        /// The channel.
+        channel: usize,
+        /// Whether the message went into the channel.
+        delivered: bool,
+    },
+    /// Received from `channel` (`got: false`: it was closed and empty).
+    Recv {
+        /// The channel.
+        channel: usize,
+        /// Whether a message came out (rather than `RecvError`).
+        got: bool,
+    },
+    /// Dropped the last sender of `channel`, closing it.
+    Close {
+        /// The channel.
+        channel: usize,
+    },
+    /// A step of the checker's own script: `execute(job A)`, `job A starts`, ...
+    Note(String),
+    /// The thread panicked with this message.
+    Panic(String),
+}
+
+/// What a thread is blocked on, or was doing when the execution stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Blocked {
+    /// Waiting to acquire `lock`.
+    Lock {
+        /// The lock.
+        lock: usize,
+    },
+    /// Asleep on `condvar`.
+    Wait {
+        /// The condition variable.
+        condvar: usize,
+    },
+    /// In `recv` on an empty `channel`.
+    Recv {
+        /// The channel.
+        channel: usize,
+    },
+    /// In `join` of thread `child`.
+    Join {
+        /// The thread.
+        child: usize,
+    },
+    /// In a step of the checker's script (`waits for job B's signal`).
+    Note(String),
+}
+
+/// One step: a thread, an action, and where in the source it happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// Index into [`Trace::threads`].
+    pub thread: usize,
+    /// What it did.
+    pub action: Action,
+    /// Where, when the operation was called through the shim.
+    pub site: Option<Site>,
+}
+
+/// A thread's state at the end of the trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum End {
+    /// Its closure returned or unwound.
+    Exited,
+    /// Blocked (or about to block) in this operation, called here.
+    Blocked(Blocked, Option<Site>),
+    /// Runnable: it was between operations when the execution stopped.
+    Running,
+}
+
+/// One model execution as recorded: threads, objects, steps, and each thread's state at the
+/// end.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Trace {
+    /// Thread labels, `main` first (`worker 0`, `worker 1`, `producer`, ...).
+    pub threads: Vec<String>,
+    /// Locks, condition variables and channels, in creation order.
+    pub objects: Vec<Object>,
+    /// The steps, in execution order.
+    pub events: Vec<Event>,
+    /// Each thread's state at the end (same indices as `threads`).
+    pub ends: Vec<End>,
+    /// Which thread holds each lock at the end (same indices as `objects`; `None` for free
+    /// locks and for other objects).
+    pub holders: Vec<Option<usize>>,
+}
+
+#[cfg(loom)]
+pub(crate) use recorder::*;
+
+/// The recorder: global state that the shim's wrappers append to while a check records.
+#[cfg(loom)]
+mod recorder {
+    use std::collections::HashMap;
+    use std::panic::Location;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Mutex, MutexGuard, PoisonError};
+
+    use super::{Action, Blocked, End, Event, Object, ObjectKind, Site, Trace};
+
+    /// Whether a check is recording. Read on every shim operation, so it is a plain atomic:
+    /// the pool's own loom models never turn it on and pay one load per operation.
+    static RECORDING: AtomicBool = AtomicBool::new(false);
+
+    /// The trace being recorded. A `std` mutex: loom must not see the recorder.
+    static STATE: Mutex<State> = Mutex::new(State {
+        trace: Trace {
+            threads: Vec::new(),
+            objects: Vec::new(),
+            events: Vec::new(),
+            ends: Vec::new(),
+            holders: Vec::new(),
+        },
+        by_loom_id: None,
+        workers: 0,
+    });
+
+    /// The recorder's state.
+    struct State {
+        /// What has been recorded so far.
+        trace: Trace,
+        /// loom's thread id → index into `trace.threads`.
+        by_loom_id: Option<HashMap<loom::thread::ThreadId, usize>>,
+        /// Threads spawned by the pool so far (`worker 0`, `worker 1`, ...).
+        workers: usize,
+    }
+
+    fn state() -> MutexGuard<'static, State> {
+        STATE.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Starts recording a new execution, with the calling loom thread as `main`.
+    pub(crate) fn start() {
+        let mut state = state();
+        state.trace = Trace::default();
+        state.workers = 0;
+        let mut ids = HashMap::new();
+        ids.insert(loom::thread::current().id(), 0);
+        state.by_loom_id = Some(ids);
+        state.trace.threads.push("main".to_owned());
+        state.trace.ends.push(End::Running);
+        UNWINDING.store(usize::MAX, Ordering::SeqCst);
+        RECORDING.store(true, Ordering::SeqCst);
+    }
+
+    /// Stops recording (the execution ended without failing).
+    pub(crate) fn stop() {
+        RECORDING.store(false, Ordering::SeqCst);
+    }
+
+    /// Whether a check is recording.
+    pub(crate) fn recording() -> bool {
+        RECORDING.load(Ordering::Relaxed)
+    }
+
+    /// A copy of what has been recorded so far.
+    pub(crate) fn snapshot() -> Trace {
+        state().trace.clone()
+    }
+
+    /// The calling loom thread's index, if it is known to the recorder.
+    fn current(state: &State) -> Option<usize> {
+        let ids = state.by_loom_id.as_ref()?;
+        ids.get(&loom::thread::current().id()).copied()
+    }
+
+    /// Registers a new object; returns its index, or `usize::MAX` when not recording.
+    pub(crate) fn object(kind: ObjectKind, at: &'static Location<'static>) -> usize {
+        if !recording() {
+            return usize::MAX;
+        }
+        let mut state = state();
+        let count = state
+            .trace
+            .objects
+            .iter()
+            .filter(|object| object.kind == kind)
+            .count();
+        let prefix = match kind {
+            ObjectKind::Lock => "L",
+            ObjectKind::Condvar => "C",
+            ObjectKind::Channel => "ch",
+        };
+        state.trace.objects.push(Object {
+            kind,
+            name: format!("{prefix}{}", count + 1),
+            created: Some(Site::of(at)),
+        });
+        state.trace.holders.push(None);
+        state.trace.objects.len() - 1
+    }
+
+    /// Records that the calling thread did `action` at `at`.
+    pub(crate) fn record(action: Action, at: Option<&'static Location<'static>>) {
+        if !recording() {
+            return;
+        }
+        let mut state = state();
+        let Some(thread) = current(&state) else {
+            return;
+        };
+        let holders = &mut state.trace.holders;
+        match action {
+            Action::Lock { lock } | Action::Woken { lock, .. } if lock < holders.len() => {
+                holders[lock] = Some(thread);
+            }
+            Action::Unlock { lock } | Action::Wait { lock, .. } if lock < holders.len() => {
+                holders[lock] = None;
+            }
+            _ => {}
+        }
+        if matches!(action, Action::Exit { .. }) {
+            state.trace.ends[thread] = End::Exited;
+        }
+        state.trace.events.push(Event {
+            thread,
+            action,
+            site: at.map(Site::of),
+        });
+    }
+
+    /// Records that the calling thread is about to block in `blocked`, called at `at`.
+    pub(crate) fn block(blocked: Blocked, at: Option<&'static Location<'static>>) {
+        if !recording() {
+            return;
+        }
+        let mut state = state();
+        if let Some(thread) = current(&state) {
+            state.trace.ends[thread] = End::Blocked(blocked, at.map(Site::of));
+        }
+    }
+
+    /// Records that the calling thread is no longer blocked.
+    pub(crate) fn unblock() {
+        if !recording() {
+            return;
+        }
+        let mut state = state();
+        if let Some(thread) = current(&state) {
+            state.trace.ends[thread] = End::Running;
+        }
+    }
+
+    /// Records that the calling thread spawns a thread at `at`; returns the new thread's
+    /// index for [`enter`]. Threads spawned by the checker are named by `label`; the pool's
+    /// are `worker 0`, `worker 1`, ... in spawn order.
+    pub(crate) fn spawn(label: Option<&str>, at: &'static Location<'static>) -> Option<usize> {
+        if !recording() {
+            return None;
+        }
+        let child = {
+            let mut state = state();
+            current(&state)?;
+            let name = match label {
+                Some(label) => label.to_owned(),
+                None => {
+                    state.workers += 1;
+                    format!("worker {}", state.workers - 1)
+                }
+            };
+            state.trace.threads.push(name);
+            state.trace.ends.push(End::Running);
+            state.trace.threads.len() - 1
+        };
+        record(Action::Spawn { child }, Some(at));
+        Some(child)
+    }
+
+    /// Called first thing on a new thread: binds the calling loom thread to `child`.
+    pub(crate) fn enter(child: Option<usize>) {
+        let Some(child) = child else { return };
+        if !recording() {
+            return;
+        }
+        let mut state = state();
+        let id = loom::thread::current().id();
+        if let Some(ids) = state.by_loom_id.as_mut() {
+            ids.insert(id, child);
+        }
+    }
+
+    /// Marks the end of the calling thread's closure; records a panic's message first when
+    /// it ended by one. Lives on the thread's stack, so its `Drop` runs as the thread ends,
+    /// returning or unwinding, in the thread's own context (where loom may be called).
+    pub(crate) struct ExitGuard;
+
+    impl Drop for ExitGuard {
+        fn drop(&mut self) {
+            let panicked = std::thread::panicking();
+            if panicked {
+                let message = last_panic().unwrap_or_else(|| "(no message)".to_owned());
+                record(Action::Panic(message), None);
+            }
+            record(Action::Exit { panicked }, None);
+        }
+    }
+
+    /// The thread (index) that the checker says is unwinding, or `usize::MAX`; see
+    /// [`simulate_unwinding`].
+    static UNWINDING: std::sync::atomic::AtomicUsize =
+        std::sync::atomic::AtomicUsize::new(usize::MAX);
+
+    /// Makes `webpool::sync::thread::panicking()` return `true` on the calling thread (`on`)
+    /// or not. Why simulate: loom runs every model thread on one OS thread, so while one
+    /// really unwinds, `std::thread::panicking()` is true for all of them, and the std
+    /// mutexes inside loom's own `Mutex` poison as other model threads release them.
+    pub(crate) fn simulate_unwinding(on: bool) {
+        let thread = if on {
+            current(&state()).unwrap_or(usize::MAX)
+        } else {
+            usize::MAX
+        };
+        UNWINDING.store(thread, Ordering::SeqCst);
+    }
+
+    /// Whether the checker says the calling thread is unwinding.
+    pub(crate) fn simulated_unwinding() -> bool {
+        let unwinding = UNWINDING.load(Ordering::SeqCst);
+        unwinding != usize::MAX && recording() && current(&state()) == Some(unwinding)
+    }
+
+    /// The message of the latest panic, as the checker's panic hook saved it.
+    static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
+
+    /// Saves a panic's message for [`ExitGuard`]. Called from a panic hook, so it touches
+    /// nothing of loom's (the hook may run inside loom's scheduler, e.g. for its deadlock
+    /// report, where calling loom again would panic inside the hook and abort).
+    pub(crate) fn save_panic(message: String) {
+        *LAST_PANIC.lock().unwrap_or_else(PoisonError::into_inner) = Some(message);
+    }
+
+    /// The message of the latest panic.
+    pub(crate) fn last_panic() -> Option<String> {
+        LAST_PANIC
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
