@@ -315,6 +315,7 @@ fn malformed_requests_get_their_status_and_the_server_keeps_serving() {
         ("BREW / HTTP/1.1\r\nHost: t\r\n\r\n".into(), 501),
         ("get / HTTP/1.1\r\nHost: t\r\n\r\n".into(), 501),
         ("GET / HTTP/1.1\r\n\r\n".into(), 400),
+        ("GET / HTTP/1.1\r\nHost:\r\n\r\n".into(), 400),
         ("GET / HTTP/1.1\r\nHost : t\r\n\r\n".into(), 400),
         ("GET /\r\n\r\n".into(), 400),
         (long_target, 414),

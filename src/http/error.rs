@@ -44,7 +44,8 @@ pub enum ErrorKind {
     MissingHost,
     /// More than one Host header line (RFC 9112 §3.2).
     DuplicateHost,
-    /// A Host header (or absolute-form authority) that is not `uri-host [ ":" port ]`.
+    /// A Host header (or absolute-form authority) that is not `uri-host [ ":" port ]`, or a Host
+    /// header with an empty host when the target does not name one (RFC 9112 §3.2).
     InvalidHost,
 
     // ----- 400: message framing -----

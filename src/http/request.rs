@@ -559,7 +559,11 @@ impl RequestParser {
 
         let host = match (&line.authority, facts.host_count, &facts.host_value) {
             (_, 2.., _) => return Err(ErrorKind::DuplicateHost),
-            (_, 1, Some(value)) if !is_valid_authority(bytes(value), true) => {
+            // RFC 9112 §3.2, RFC 9110 §4.2.1: an empty Host is allowed only when the target
+            // names the host itself (absolute-form); otherwise the target URI would have none.
+            (authority, 1, Some(value))
+                if !is_valid_authority(bytes(value), authority.is_some()) =>
+            {
                 return Err(ErrorKind::InvalidHost)
             }
             (_, 0, _) if line.version == Version::Http11 => return Err(ErrorKind::MissingHost),
@@ -883,7 +887,9 @@ fn split_authority(authority: &[u8]) -> Option<(&[u8], Option<&[u8]>)> {
 
 /// `uri-host [ ":" port ]` (RFC 3986 §3.2.2, §3.2.3): an IP-literal in brackets, or a reg-name
 /// of unreserved characters, percent-escapes and sub-delims; the port is digits. An empty host
-/// is allowed only where `allow_empty_host` (a Host header may be empty, RFC 9110 §7.2).
+/// is allowed only where `allow_empty_host`: in a Host header sent with an absolute-form target,
+/// which names the host itself (RFC 9112 §3.2). With any other target the host comes from the
+/// Host header, and an http URI with an empty host is invalid (RFC 9110 §4.2.1).
 fn is_valid_authority(authority: &[u8], allow_empty_host: bool) -> bool {
     let all_digits = |port: &[u8]| port.iter().all(u8::is_ascii_digit);
     if is_plain_host_and_port(authority) {
@@ -1327,13 +1333,34 @@ mod tests {
         assert_eq!(parse(b"GET / HTTP/1.0\r\n\r\n").map(|_| ()), Ok(()));
         assert_eq!(complete(b"GET / HTTP/1.0\r\n\r\n").host(), None);
         assert_eq!(
-            complete(b"GET / HTTP/1.1\r\nHost:\r\n\r\n").host(),
-            Some("")
-        );
-        assert_eq!(
             complete(b"GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n").host(),
             Some("[::1]:80")
         );
+    }
+
+    #[test]
+    fn an_empty_host_is_refused_unless_the_target_names_one() {
+        // RFC 9112 §3.2.2 / RFC 9110 §4.2.1: an origin-form (or asterisk-form) target takes its
+        // host from the Host header, and an http URI with an empty host is invalid.
+        for bad in [
+            &b"GET / HTTP/1.1\r\nHost:\r\n\r\n"[..],
+            b"GET / HTTP/1.1\r\nHost: \t \r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: :80\r\n\r\n",
+            b"GET / HTTP/1.0\r\nHost:\r\n\r\n",
+            b"OPTIONS * HTTP/1.1\r\nHost:\r\n\r\n",
+        ] {
+            assert_eq!(
+                parse(bad),
+                Err(ErrorKind::InvalidHost),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        // The absolute-form names its host, so the Host header may be empty (RFC 9112 §3.2).
+        let req = complete(b"GET http://h/x HTTP/1.1\r\nHost:\r\n\r\n");
+        assert_eq!(req.host(), Some("h"));
+        let req = complete(b"GET http://h/x HTTP/1.1\r\nHost: :80\r\n\r\n");
+        assert_eq!(req.host(), Some("h"));
     }
 
     #[test]
