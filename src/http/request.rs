@@ -460,12 +460,14 @@ impl RequestParser {
             let limit = line_limit.min(limits.max_head);
             let window = buf.len().min(limit);
             if p.scanned <= start {
-                if let Some((line, next)) = RequestLine::scan_valid(buf, start, window) {
+                let valid = RequestLine::scan_valid(buf, start, window);
+                scan_cost::count(valid.as_ref().map_or(window, |(_, next)| *next) - start);
+                if let Some((line, next)) = valid {
                     p.accept_request_line(line, next);
                     return Ok(true);
                 }
             }
-            let Some(lf) = find_lf(buf, p.scanned.max(start), window) else {
+            let Some(lf) = scan_cost::find_lf(buf, p.scanned.max(start), window) else {
                 p.scanned = window;
                 if buf.len() < limit {
                     return Ok(false);
@@ -479,6 +481,7 @@ impl RequestParser {
             };
             let line = buf.get(start..lf).unwrap_or_default();
             let line = line.strip_suffix(b"\r").unwrap_or(line);
+            scan_cost::count(line.len());
             if line.is_empty() && !p.skipped_empty_line {
                 // RFC 9112 §2.2: ignore at least one empty line before the request line.
                 p.skipped_empty_line = true;
@@ -509,12 +512,12 @@ impl RequestParser {
             let scan = if p.scanned > start {
                 // Resuming a line that was incomplete last time: find its LF among the new bytes
                 // only, then read it once.
-                match find_lf(buf, p.scanned, window) {
-                    Some(lf) => scan_field_line(buf, start, lf + 1),
+                match scan_cost::find_lf(buf, p.scanned, window) {
+                    Some(lf) => scan_cost::field_line(buf, start, lf + 1),
                     None => LineScan::Incomplete,
                 }
             } else {
-                scan_field_line(buf, start, window)
+                scan_cost::field_line(buf, start, window)
             };
             match scan {
                 LineScan::Field { name, value, next } => {
@@ -527,7 +530,7 @@ impl RequestParser {
                 LineScan::Defect { kind, at } => {
                     // A defect counts once its line is complete; until then, more bytes might
                     // still prove a limit was exceeded first.
-                    if find_lf(buf, at, window).is_some() {
+                    if scan_cost::find_lf(buf, at, window).is_some() {
                         return Err(kind);
                     }
                     p.scanned = window;
@@ -940,6 +943,58 @@ fn is_reg_name(host: &[u8]) -> bool {
         };
     }
 }
+
+/// The parser's scans, each counted (in tests) by the bytes it looks at: the proof that a head
+/// arriving in pieces costs O(n) in total lives in the server's tests, which count the work of
+/// the very parser the connection code keeps between reads.
+mod scan_cost {
+    use super::{scan_field_line, LineScan};
+
+    #[cfg(test)]
+    std::thread_local! {
+        /// Bytes the parser has looked at on this thread since the test last reset it.
+        static BYTES_SCANNED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    /// Records that a scan looked at `bytes` bytes (tests only; nothing at all otherwise).
+    #[inline(always)]
+    pub(super) fn count(bytes: usize) {
+        #[cfg(test)]
+        BYTES_SCANNED.with(|scanned| scanned.set(scanned.get() + bytes));
+        #[cfg(not(test))]
+        let _ = bytes;
+    }
+
+    /// Bytes the parser has looked at on this thread since the last call; resets the count.
+    #[cfg(test)]
+    pub(crate) fn take() -> usize {
+        BYTES_SCANNED.with(|scanned| scanned.replace(0))
+    }
+
+    /// [`super::find_lf`], counted up to the LF found (or `end`).
+    #[inline(always)]
+    pub(super) fn find_lf(buf: &[u8], from: usize, end: usize) -> Option<usize> {
+        let lf = super::find_lf(buf, from, end);
+        count(lf.map_or(end, |lf| lf + 1).saturating_sub(from));
+        lf
+    }
+
+    /// [`scan_field_line`], counted up to where it stopped looking.
+    #[inline(always)]
+    pub(super) fn field_line(buf: &[u8], start: usize, end: usize) -> LineScan {
+        let scan = scan_field_line(buf, start, end);
+        let stop = match scan {
+            LineScan::Field { next, .. } | LineScan::EndOfHead { next } => next,
+            LineScan::Defect { at, .. } => at + 1,
+            LineScan::Incomplete => end,
+        };
+        count(stop.saturating_sub(start));
+        scan
+    }
+}
+
+#[cfg(test)]
+pub(crate) use scan_cost::take as take_bytes_scanned;
 
 /// One header line read in a single pass, or why it can't be (yet).
 #[derive(Debug, PartialEq, Eq)]
