@@ -43,7 +43,7 @@ struct Cli {
     #[arg(long, default_value = "5", value_parser = parse_seconds)]
     idle_timeout: Duration,
 
-    /// Seconds a client may take to send a request head.
+    /// Seconds a client may take to send a request (its head, and any body with it).
     #[arg(long, default_value = "10", value_parser = parse_seconds)]
     header_timeout: Duration,
 

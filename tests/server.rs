@@ -343,6 +343,58 @@ fn malformed_requests_get_their_status_and_the_server_keeps_serving() {
 }
 
 #[test]
+fn a_body_the_route_does_not_need_is_read_and_the_next_request_answered() {
+    let server = ServerProcess::start(&["--quiet"]);
+    let mut client = server.connect();
+    client.send(
+        "GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello\
+         GET /after-length HTTP/1.1\r\nHost: t\r\n\r\n\
+         GET / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n\
+         5;ext=1\r\nhello\r\n0\r\nTrailer: x\r\n\r\n\
+         GET /after-chunked HTTP/1.1\r\nHost: t\r\n\r\n\
+         POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc\
+         GET /after-post HTTP/1.1\r\nHost: t\r\n\r\n",
+    );
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let response = client.response();
+        assert_eq!(response.header("connection"), None, "kept alive");
+        statuses.push(response.status);
+    }
+    assert_eq!(statuses, [200, 404, 200, 404, 405, 404]);
+    // The connection is still usable afterwards.
+    client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    assert_eq!(client.response().status, 200);
+}
+
+#[test]
+fn malformed_chunk_sizes_are_400_and_bodies_past_the_limit_413() {
+    let server = ServerProcess::start(&["--quiet"]);
+    let chunked = "GET / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let cases = [
+        (format!("{chunked}zz\r\n\r\n"), 400),
+        // 2^64 does not fit the 64-bit size: malformed, as nginx answers.
+        (format!("{chunked}10000000000000000\r\nx\r\n0\r\n\r\n"), 400),
+        (format!("{chunked}5\r\nhelloX\r\n0\r\n\r\n"), 400),
+        // 2 MiB: a well-formed size past the 1 MiB body limit.
+        (format!("{chunked}200000\r\n"), 413),
+        (
+            "GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 1048577\r\n\r\n".to_owned(),
+            413,
+        ),
+    ];
+    for (request, status) in cases {
+        let mut client = server.connect();
+        client.send(&request);
+        client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+        let response = client.response();
+        assert_eq!(response.status, status, "{request:?}");
+        assert_eq!(response.header("connection"), Some("close"), "{request:?}");
+        assert!(client.is_closed_by_server(), "{request:?}");
+    }
+}
+
+#[test]
 fn many_connect_and_close_clients_do_not_hurt_the_server() {
     let server = ServerProcess::start(&["--quiet", "--threads", "4"]);
     for _ in 0..100 {

@@ -4,7 +4,9 @@
 //! and it appends the chunk data to an output buffer. It stops right after the final empty line,
 //! so the bytes of a pipelined request that follows are never consumed. Chunk extensions are
 //! skipped, trailer fields are checked for syntax and discarded, and the decoded size is held
-//! to a limit as the size digits arrive, so a huge chunk size is refused before any data.
+//! to a limit as soon as each chunk size's digits are in, so a huge chunk size is refused before
+//! any of its data. A size that does not fit in 64 bits is malformed (400), not merely too
+//! large (413). A body nobody needs can be [skipped](ChunkedDecoder::skip) without copying it.
 
 use super::error::{ErrorKind, ParseError};
 use super::syntax::{hex_value, is_field_value_byte, is_ows, is_token_byte};
@@ -106,15 +108,34 @@ impl ChunkedDecoder {
     /// # Errors
     ///
     /// 413 ([`ErrorKind::BodyTooLarge`]) as soon as the chunk sizes add up to more than the
-    /// limit; 400 for a malformed size line, chunk end or trailer; 431 for an oversized trailer
-    /// section. After an error every later call returns the same error.
+    /// limit (checked when a size's last digit is followed by `;`, whitespace or the line end);
+    /// 400 for a malformed size line (including a size beyond 64 bits), chunk end or trailer;
+    /// 431 for an oversized trailer section. After an error every later call returns the same
+    /// error.
     pub fn decode(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<Progress, ParseError> {
+        self.run(input, Some(out))
+    }
+
+    /// Like [`decode`](Self::decode), but throws the chunk data away instead of copying it:
+    /// for a body the server reads only to find where the next request starts.
+    ///
+    /// # Errors
+    ///
+    /// The same as [`decode`](Self::decode).
+    pub fn skip(&mut self, input: &[u8]) -> Result<Progress, ParseError> {
+        self.run(input, None)
+    }
+
+    /// Decodes `input`, appending chunk data to `out` if there is one.
+    fn run(&mut self, input: &[u8], mut out: Option<&mut Vec<u8>>) -> Result<Progress, ParseError> {
         let mut pos = 0;
         while pos < input.len() && self.state != State::Done {
             if let State::Data { remaining } = self.state {
                 let available = input.len() - pos;
                 let take = usize::try_from(remaining).map_or(available, |r| r.min(available));
-                out.extend_from_slice(input.get(pos..pos + take).unwrap_or_default());
+                if let Some(out) = out.as_deref_mut() {
+                    out.extend_from_slice(input.get(pos..pos + take).unwrap_or_default());
+                }
                 pos += take;
                 let remaining = remaining - take as u64;
                 self.state = if remaining == 0 {
@@ -174,19 +195,25 @@ impl ChunkedDecoder {
             }
         }
 
+        if let Size { size, digits: 1.. } = self.state {
+            // The size's digits are all in once one of the bytes that may follow them comes:
+            // judge the size against the limit now, before any of its data.
+            let ends_size = matches!(byte, b';' | b'\r' | b'\n') || is_ows(byte);
+            if ends_size && size > self.max_body - self.announced {
+                return Err(ErrorKind::BodyTooLarge);
+            }
+        }
+
         let invalid_size = Err(ErrorKind::InvalidChunkSize);
         let invalid_trailer = Err(ErrorKind::InvalidTrailer);
         match (self.state, byte) {
             (Size { size, digits }, _) if hex_value(byte).is_some() => {
                 let digit = hex_value(byte).map_or(0, u64::from);
+                // No size beyond 64 bits exists: such a line is malformed, whatever the limit.
                 let size = size
                     .checked_mul(16)
                     .and_then(|s| s.checked_add(digit))
-                    .ok_or(ErrorKind::BodyTooLarge)?;
-                // Digits only ever grow the size, so this is refused as soon as it is certain.
-                if size > self.max_body - self.announced {
-                    return Err(ErrorKind::BodyTooLarge);
-                }
+                    .ok_or(ErrorKind::InvalidChunkSize)?;
                 Ok(Size {
                     size,
                     digits: digits + 1,
@@ -224,7 +251,7 @@ impl ChunkedDecoder {
     /// The state after a complete chunk-size line announcing `size` bytes.
     fn start_chunk(&mut self, size: u64) -> State {
         self.line_len = 0;
-        // `size <= max_body - announced` was checked digit by digit.
+        // `size <= max_body - announced` was checked when the size's digits ended.
         self.announced += size;
         if size == 0 {
             State::TrailerStart
@@ -306,12 +333,52 @@ mod tests {
             decode_all(b"6\r\nabcdef\r\n5\r\n", 10),
             Err(ErrorKind::BodyTooLarge)
         );
-        let huge = b"fffffffffffffffffffffffffffff\r\n";
-        assert_eq!(decode_all(huge, u64::MAX), Err(ErrorKind::BodyTooLarge));
+        // A size is refused for the limit once all its digits are in, before any data.
+        assert_eq!(
+            decode_all(b"200000", 1 << 20),
+            Ok((
+                Vec::new(),
+                Progress {
+                    consumed: 6,
+                    done: false
+                }
+            ))
+        );
+        assert_eq!(
+            decode_all(b"200000\r", 1 << 20),
+            Err(ErrorKind::BodyTooLarge)
+        );
+        assert_eq!(
+            decode_all(b"200000;x", 1 << 20),
+            Err(ErrorKind::BodyTooLarge)
+        );
         // Leading zeros are harmless, up to the line limit.
         assert!(decode_all(b"0000000001\r\nx\r\n0\r\n\r\n", 1).is_ok());
         let zeros = vec![b'0'; MAX_CHUNK_LINE + 1];
         assert_eq!(decode_all(&zeros, 1), Err(ErrorKind::InvalidChunkSize));
+    }
+
+    #[test]
+    fn a_size_that_overflows_64_bits_is_malformed_whatever_the_limit() {
+        // 2^64, and longer: no such size exists, so the line is malformed (400, as nginx
+        // answers), not merely too large (413).
+        for huge in [
+            &b"10000000000000000\r\n"[..],
+            b"fffffffffffffffffffffffffffff\r\n",
+            b"00000000010000000000000000\r\n",
+        ] {
+            for limit in [10, 1 << 20, u64::MAX] {
+                assert_eq!(
+                    decode_all(huge, limit),
+                    Err(ErrorKind::InvalidChunkSize),
+                    "{:?} with a limit of {limit}",
+                    String::from_utf8_lossy(huge)
+                );
+            }
+        }
+        // The largest 64-bit size is well-formed, and too large.
+        let max = b"ffffffffffffffff\r\n";
+        assert_eq!(decode_all(max, 1 << 20), Err(ErrorKind::BodyTooLarge));
     }
 
     #[test]

@@ -5,6 +5,10 @@
 //! idle or slow client never holds a worker. It may wait for a client to *read* a large
 //! response, bounded by the write timeout. Between requests the connection holds no buffer
 //! unless part of a request has arrived, so idle connections cost almost nothing.
+//!
+//! A request is answered once it has arrived whole, body included: no route needs a body, but
+//! reading it by its framing (and throwing it away as it arrives) is what tells where the next
+//! request starts, and what finds a malformed or oversized body before anything is answered.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -16,8 +20,12 @@ use std::time::{Instant, SystemTime};
 use super::handler::{self, Body, Response};
 use super::sys::{Stream, Sys};
 use super::{Ctx, HandBack};
+use crate::http::chunked::ChunkedDecoder;
 use crate::http::response::{end_head, write_head, write_header, Connection, DateCache, Head};
-use crate::http::{BodyKind, Method, Parsed, Request, RequestParser, Version};
+use crate::http::{
+    parse_request, BodyKind, ErrorKind, Limits, Method, ParseError, Parsed, Request, RequestParser,
+    Version,
+};
 use crate::sync::thread_local;
 
 /// Bytes read from a socket in one call.
@@ -42,10 +50,9 @@ pub(crate) struct Conn<T> {
     /// The start of a request that has not fully arrived yet; empty (and unallocated)
     /// between requests.
     pub(crate) pending: Vec<u8>,
-    /// The parser of the head in `pending`, which remembers how far it has read, so that each
-    /// readiness event scans only the bytes that are new: a head arriving in many small pieces
-    /// costs O(n) in total. `None` (and unallocated) between requests.
-    parser: Option<Box<RequestParser>>,
+    /// How far the request in `pending` has been read; `None` (and unallocated) between
+    /// requests.
+    partial: Option<Box<Partial>>,
     /// When the first byte of the pending request arrived, for the header timeout.
     pub(crate) request_started: Option<Instant>,
     /// Requests answered on this connection so far.
@@ -59,7 +66,7 @@ impl<T: Stream> Conn<T> {
             stream,
             key,
             pending: Vec::new(),
-            parser: None,
+            partial: None,
             request_started: None,
             served: 0,
         }
@@ -80,6 +87,46 @@ impl<T: Stream> Conn<T> {
             }
         }
     }
+}
+
+/// How far a request that has not fully arrived has been read.
+enum Partial {
+    /// Its head is still arriving. The parser remembers how far it has read, so that each
+    /// readiness event scans only the bytes that are new: a head arriving in many small pieces
+    /// costs O(n) in total.
+    Head(RequestParser),
+    /// Its head, the first `head_len` bytes of `pending`, is complete, and its body is being
+    /// read and thrown away: whatever `pending` holds after the head is new since the last read.
+    Body {
+        /// The head's length.
+        head_len: usize,
+        /// What remains of the body.
+        left: BodyLeft,
+    },
+}
+
+/// What remains of a body being read and thrown away.
+enum BodyLeft {
+    /// This many bytes (the rest of a `Content-Length` body).
+    Length(u64),
+    /// Chunks up to the final empty line; the decoder knows where it is in them.
+    Chunked(ChunkedDecoder),
+}
+
+/// The request at the front of the received bytes, as far as it has arrived.
+enum Step<'b> {
+    /// A whole request, and the bytes it takes (head and body); `None` when the client waits
+    /// for an answer before it sends its body (`Expect: 100-continue`): the answer goes now,
+    /// and the connection closes after it.
+    Request(Request<'b>, Option<usize>),
+    /// The request has not fully arrived: keep its first `keep` bytes (the body read so far is
+    /// thrown away) and read more.
+    Incomplete {
+        /// Bytes of the request to keep in `pending`.
+        keep: usize,
+    },
+    /// The request is refused with this error; the connection closes after the answer.
+    Refused(ParseError),
 }
 
 /// Buffers each worker reuses for every connection it serves, so answering a request
@@ -150,6 +197,8 @@ fn serve_buffered<S: Sys>(ctx: &Ctx<S>, conn: &mut Conn<S::Stream>, scratch: &mu
     }
 
     let mut consumed = 0;
+    // Where the bytes worth keeping end: a body being skipped is not kept.
+    let mut keep_end = input.len();
     let mut next = Next::Idle;
     while consumed < input.len() {
         if consumed > 0 && ctx.shutting_down() {
@@ -159,31 +208,24 @@ fn serve_buffered<S: Sys>(ctx: &Ctx<S>, conn: &mut Conn<S::Stream>, scratch: &mu
             next = Next::Close;
             break;
         }
-        // Only the request at the front of `pending` can have been started by an earlier read.
-        let mut parser = conn
-            .parser
-            .take()
-            .unwrap_or_else(|| Box::new(RequestParser::new(ctx.settings.limits)));
-        let request = match parser.parse(&input[consumed..]) {
-            Ok(Parsed::Complete(request)) => request,
-            Ok(Parsed::Partial) => {
-                // Kept with the bytes it has read: `pending` starts where this request does.
-                conn.parser = Some(parser);
-                break;
-            }
-            Err(err) => {
-                let response = handler::error(err.status(), err.reason());
-                let _ = respond(conn, output, date, None, response, false);
-                next = Next::Close;
-                break;
-            }
-        };
-        // Bodies are for methods this server does not serve: answer, then close rather
-        // than read (and discard) a body of any size.
-        let has_body = !matches!(request.body(), BodyKind::None | BodyKind::Length(0));
+        let limits = &ctx.settings.limits;
+        let (request, request_len) =
+            match next_request(&mut conn.partial, &input[consumed..], limits) {
+                Step::Request(request, len) => (request, len),
+                Step::Incomplete { keep } => {
+                    keep_end = consumed + keep;
+                    break;
+                }
+                Step::Refused(err) => {
+                    let response = handler::error(err.status(), err.reason());
+                    let _ = respond(conn, output, date, None, response, false);
+                    next = Next::Close;
+                    break;
+                }
+            };
         conn.served += 1;
         let keep_alive = request.keep_alive()
-            && !has_body
+            && request_len.is_some()
             && conn.served < ctx.settings.max_requests_per_connection;
         // Anything but the built-in page may take a while (a sleep, a file): send the
         // answers collected so far first.
@@ -214,7 +256,7 @@ fn serve_buffered<S: Sys>(ctx: &Ctx<S>, conn: &mut Conn<S::Stream>, scratch: &mu
         {
             return Next::Close;
         }
-        consumed += request.head_len();
+        consumed += request_len.unwrap_or(0);
         conn.request_started = None;
         if close {
             next = Next::Close;
@@ -227,13 +269,96 @@ fn serve_buffered<S: Sys>(ctx: &Ctx<S>, conn: &mut Conn<S::Stream>, scratch: &mu
     if end_of_stream || matches!(next, Next::Close) {
         return Next::Close;
     }
-    if consumed < input.len() {
-        conn.pending = input[consumed..].to_vec();
+    if consumed < keep_end {
+        conn.pending = input[consumed..keep_end].to_vec();
         if consumed > 0 || conn.request_started.is_none() {
             conn.request_started = Some(ctx.sys.now());
         }
     }
     Next::Idle
+}
+
+/// Finds the request at the front of `buf`, resuming from `partial` (where an earlier read left
+/// it), and leaves in `partial` how far it got if the request has not fully arrived.
+///
+/// Every body is read (and thrown away: no route here needs one) by its framing, like the head:
+/// a malformed body is refused like a malformed head, one past the body limit gets 413, and a
+/// request whose body was read whole leaves the connection usable for the next one.
+fn next_request<'b>(
+    partial: &mut Option<Box<Partial>>,
+    buf: &'b [u8],
+    limits: &Limits,
+) -> Step<'b> {
+    let state = partial.take().map(|state| *state);
+    if let Some(Partial::Body { head_len, mut left }) = state {
+        let body = buf.get(head_len..).unwrap_or_default();
+        return match skip_body(&mut left, body) {
+            Err(err) => Step::Refused(err),
+            Ok(None) => {
+                *partial = Some(Box::new(Partial::Body { head_len, left }));
+                Step::Incomplete { keep: head_len }
+            }
+            Ok(Some(body_len)) => {
+                // The head parsed whole at an earlier read; its bytes are unchanged, and the
+                // parser's answer depends only on the bytes, so it parses whole again.
+                match parse_request(buf.get(..head_len).unwrap_or_default(), limits) {
+                    Ok(Parsed::Complete(request)) => {
+                        Step::Request(request, Some(head_len + body_len))
+                    }
+                    Ok(Parsed::Partial) => Step::Refused(ErrorKind::MalformedRequestLine.into()),
+                    Err(err) => Step::Refused(err),
+                }
+            }
+        };
+    }
+    let mut parser = match state {
+        Some(Partial::Head(parser)) => parser,
+        _ => RequestParser::new(*limits),
+    };
+    let request = match parser.parse(buf) {
+        Ok(Parsed::Complete(request)) => request,
+        Ok(Parsed::Partial) => {
+            // Kept with the bytes it has read: `pending` starts where this request does.
+            *partial = Some(Box::new(Partial::Head(parser)));
+            return Step::Incomplete { keep: buf.len() };
+        }
+        Err(err) => return Step::Refused(err),
+    };
+    let head_len = request.head_len();
+    let mut left = match request.body() {
+        BodyKind::None | BodyKind::Length(0) => return Step::Request(request, Some(head_len)),
+        BodyKind::Length(length) => BodyLeft::Length(length),
+        BodyKind::Chunked => BodyLeft::Chunked(ChunkedDecoder::new(limits.max_body)),
+    };
+    match skip_body(&mut left, buf.get(head_len..).unwrap_or_default()) {
+        Err(err) => Step::Refused(err),
+        Ok(Some(body_len)) => Step::Request(request, Some(head_len + body_len)),
+        // RFC 9110 §10.1.1: the client waits for the answer before it sends the body.
+        Ok(None) if request.expect_continue() => Step::Request(request, None),
+        Ok(None) => {
+            *partial = Some(Box::new(Partial::Body { head_len, left }));
+            Step::Incomplete { keep: head_len }
+        }
+    }
+}
+
+/// Reads and throws away what `body` holds of the body that `left` describes. `Some(len)` once
+/// the body is complete, `len` being the bytes of `body` it took; `None` if all of `body` was
+/// body and more is to come.
+fn skip_body(left: &mut BodyLeft, body: &[u8]) -> Result<Option<usize>, ParseError> {
+    match left {
+        BodyLeft::Length(remaining) => match usize::try_from(*remaining) {
+            Ok(rest) if rest <= body.len() => Ok(Some(rest)),
+            _ => {
+                *remaining -= body.len() as u64;
+                Ok(None)
+            }
+        },
+        BodyLeft::Chunked(decoder) => {
+            let progress = decoder.skip(body)?;
+            Ok(progress.done.then_some(progress.consumed))
+        }
+    }
 }
 
 /// Reads what has already arrived, without waiting. Returns whether the client has finished
@@ -556,5 +681,56 @@ mod tests {
             "{scanned} bytes scanned for a {}-byte head sent one byte at a time",
             head.len()
         );
+    }
+
+    /// Item 2 of issue 13: a body the route does not need is read and discarded however it is
+    /// split across reads (here one byte per readiness event), only the head is kept while the
+    /// body streams past, and the pipelined request behind it is answered on the same
+    /// connection.
+    #[test]
+    fn a_body_arriving_in_pieces_is_skipped_and_the_next_request_answered() {
+        let ctx = ctx(Config {
+            access_log: false,
+            ..Config::default()
+        });
+        let next = b"GET /next HTTP/1.1\r\nHost: t\r\n\r\n";
+        let cases: [(&[u8], &[u8]); 2] = [
+            (
+                b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 300\r\n\r\n",
+                &[b'x'; 300],
+            ),
+            (
+                b"GET / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n",
+                b"5;a=b\r\nhello\r\n100\r\n0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n0\r\nT: v\r\n\r\n",
+            ),
+        ];
+        for (head, body) in cases {
+            let input = [head, body, next].concat();
+            let mut conn = Conn::new(Trickle::new(&input), 0);
+            for sent in 1..=input.len() {
+                conn.stream.released = sent;
+                conn = match serve_once(&ctx, conn) {
+                    HandBack::Idle(conn) => conn,
+                    HandBack::Closed(_) => panic!("closed after {sent} bytes"),
+                };
+                assert!(
+                    conn.pending.len() <= head.len().max(next.len()),
+                    "{} bytes kept: the body is discarded as it arrives",
+                    conn.pending.len()
+                );
+            }
+            let output = String::from_utf8_lossy(&conn.stream.output).into_owned();
+            let statuses: Vec<&str> = output
+                .match_indices("HTTP/1.1 ")
+                .map(|(at, _)| &output[at + 9..at + 12])
+                .collect();
+            let first = if head.starts_with(b"POST") {
+                "405"
+            } else {
+                "200"
+            };
+            assert_eq!(statuses, [first, "404"], "{output}");
+            assert!(!output.contains("Connection: close"), "{output}");
+        }
     }
 }

@@ -66,8 +66,8 @@ pub struct Config {
     pub sleep: Duration,
     /// How long a keep-alive connection may sit idle between requests.
     pub idle_timeout: Duration,
-    /// How long a client may take to send a whole request head, from its first byte (and
-    /// from connecting, for the first request).
+    /// How long a client may take to send a whole request head, and any body with it, from
+    /// its first byte (and from connecting, for the first request).
     pub header_timeout: Duration,
     /// How long a write may wait for a client that does not read.
     pub write_timeout: Duration,
