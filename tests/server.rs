@@ -5,7 +5,7 @@
 mod common;
 
 use std::fs;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -392,6 +392,134 @@ fn malformed_chunk_sizes_are_400_and_bodies_past_the_limit_413() {
         assert_eq!(response.header("connection"), Some("close"), "{request:?}");
         assert!(client.is_closed_by_server(), "{request:?}");
     }
+}
+
+/// Item 3 of issue 13: a client pipelines far more requests than the per-connection cap
+/// (1 000). The server answers up to the cap and closes with the rest unread; it must close in
+/// stages (stop sending, read and discard, then close), or the kernel resets the connection and
+/// the responses still on their way are lost. The client must receive all 1 000 responses and a
+/// clean end of stream, never a reset.
+#[test]
+fn a_client_pipelining_past_the_request_cap_receives_every_response() {
+    const SENT: usize = 20_000;
+    const CAP: usize = 1000;
+    let server = ServerProcess::start(&["--quiet"]);
+    let mut reader = TcpStream::connect(server.addr).unwrap();
+    reader.set_read_timeout(Some(LIVENESS)).unwrap();
+    let mut writer = reader.try_clone().unwrap();
+    let sender = std::thread::spawn(move || {
+        let request = b"GET / HTTP/1.1\r\nHost: t\r\n\r\n";
+        let all: Vec<u8> = request.repeat(SENT);
+        // The server stops reading requests at the cap; whatever it does with the rest, the
+        // sending side may see its writes refused once the server has closed.
+        let sent = writer.write_all(&all);
+        let _ = writer.shutdown(std::net::Shutdown::Write);
+        sent
+    });
+    let mut received = Vec::new();
+    let mut chunk = vec![0; 64 * 1024];
+    let end = loop {
+        match reader.read(&mut chunk) {
+            Ok(0) => break Ok(()),
+            Ok(n) => received.extend_from_slice(&chunk[..n]),
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(err) => break Err(err),
+        }
+    };
+    let responses = received
+        .windows(17)
+        .filter(|w| w == b"HTTP/1.1 200 OK\r\n")
+        .count();
+    assert!(
+        end.is_ok(),
+        "the connection ended with {end:?} after {responses} responses"
+    );
+    assert_eq!(responses, CAP, "every response the server wrote arrived");
+    let closing = received
+        .windows(19)
+        .filter(|w| w == b"Connection: close\r\n")
+        .count();
+    assert_eq!(
+        closing, 1,
+        "the last response, and only it, says the connection closes"
+    );
+    assert!(
+        received.ends_with(HELLO.as_bytes()),
+        "the last response arrived whole"
+    );
+    let _ = sender.join().unwrap();
+}
+
+/// Item 3 of issue 13, for the errors that close: 500 pipelined requests, then one the server
+/// refuses, then 2 MiB it never reads as requests. Every answer arrives, the error last, then a
+/// clean end of stream, never a reset that would destroy the answers still on their way.
+#[test]
+fn answers_before_an_error_that_closes_all_reach_the_client() {
+    const ANSWERED: usize = 500;
+    let server = ServerProcess::start(&["--quiet"]);
+    let cases = [
+        ("GET / HTTP/1.1\r\nHost : t\r\n\r\n", 400),
+        (
+            "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1073741824\r\n\r\n",
+            413,
+        ),
+        ("GET / HTTP/1.1\r\nHost: t\r\nX: ", 431),
+    ];
+    for (refused, status) in cases {
+        let mut reader = TcpStream::connect(server.addr).unwrap();
+        reader.set_read_timeout(Some(LIVENESS)).unwrap();
+        let mut writer = reader.try_clone().unwrap();
+        let sender = std::thread::spawn(move || {
+            let mut bytes = b"GET / HTTP/1.1\r\nHost: t\r\n\r\n".repeat(ANSWERED);
+            bytes.extend_from_slice(refused.as_bytes());
+            bytes.resize(bytes.len() + (2 << 20), b'x');
+            let _ = writer.write_all(&bytes);
+            let _ = writer.shutdown(std::net::Shutdown::Write);
+        });
+        let mut received = Vec::new();
+        let end = reader.read_to_end(&mut received);
+        let answered = received
+            .windows(17)
+            .filter(|w| w == b"HTTP/1.1 200 OK\r\n")
+            .count();
+        assert!(end.is_ok(), "{status}: {end:?} after {answered} answers");
+        assert_eq!(answered, ANSWERED, "{status}");
+        let last = format!("HTTP/1.1 {status} ");
+        let at = received
+            .windows(last.len())
+            .position(|w| w == last.as_bytes());
+        assert!(at.is_some(), "{status}: the error's answer arrived");
+        sender.join().unwrap();
+    }
+}
+
+/// The lingering close is bounded: a client that goes on sending after its request was
+/// refused has a few MiB read and thrown away, then the connection is closed on it.
+#[test]
+fn a_lingering_close_stops_reading_after_its_byte_budget() {
+    const BOUND: usize = 256 << 20;
+    let server = ServerProcess::start(&["--quiet"]);
+    let mut client = server.connect();
+    client.send("GET / HTTP/1.1\r\nHost : t\r\n\r\n");
+    assert_eq!(client.response().status, 400);
+    let junk = vec![b'x'; 64 * 1024];
+    let mut sent = 0;
+    let refused = loop {
+        match client.stream().write(&junk) {
+            Ok(n) => sent += n,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(err) => break err,
+        }
+        assert!(sent < BOUND, "the server read {sent} bytes and still reads");
+    };
+    assert!(
+        matches!(
+            refused.kind(),
+            std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+        ),
+        "{refused:?} after {sent} bytes"
+    );
+    assert_eq!(server.get("/").status, 200);
 }
 
 #[test]

@@ -38,8 +38,12 @@ const OUTPUT_BATCH: usize = 64 * 1024;
 /// Bytes read from a file per write when streaming it.
 const FILE_CHUNK: usize = 64 * 1024;
 
-/// Unread request bytes a closing connection reads and discards (see [`Conn::close`]).
+/// Unread request bytes a connection closed at once reads and discards (see [`Conn::close`]).
 const DRAIN_ON_CLOSE: usize = 64 * 1024;
+
+/// Unread request bytes one readiness report of a lingering connection reads and discards
+/// before the event loop moves on to other connections.
+pub(crate) const DISCARD_PER_EVENT: usize = 256 * 1024;
 
 /// A client connection and what the server remembers about it between readiness events.
 pub(crate) struct Conn<T> {
@@ -72,20 +76,40 @@ impl<T: Stream> Conn<T> {
         }
     }
 
-    /// Closes the connection: stops watching it, sends FIN after whatever was written, and
-    /// reads away a little unread input first, because closing a socket with unread input
-    /// makes the kernel send a reset that can destroy the response in flight to the client.
+    /// Closes the connection now: stops watching it, sends FIN after whatever was written, and
+    /// reads away what unread input has already arrived (up to a bound), because closing a
+    /// socket with unread input makes the kernel send a reset that can destroy the responses
+    /// still on their way to the client. Used when nothing more is expected from the client
+    /// (it ended its side, or failed), and at shutdown; otherwise a connection closes in
+    /// stages, by [lingering](Conn::discard_input).
     pub(crate) fn close<S: Sys<Stream = T>>(mut self, sys: &S) {
         sys.unwatch(&self.stream);
         self.stream.finish();
         let mut sink = [0u8; 4096];
-        let mut drained = 0;
-        while drained < DRAIN_ON_CLOSE {
-            match self.stream.read(&mut sink) {
-                Ok(n) if n > 0 => drained += n,
-                _ => break,
+        let _ = self.discard_input(&mut sink, DRAIN_ON_CLOSE);
+    }
+
+    /// Reads and throws away what the client has sent, up to `limit` bytes, without waiting:
+    /// what a lingering close does each time the connection is readable (RFC 9112 §9.6). The
+    /// server has shut its sending side, so the client sees the end of the responses; reading
+    /// on until the client stops sending keeps its unread requests from making the kernel
+    /// reset the connection, which would destroy responses not yet delivered.
+    ///
+    /// Returns the bytes discarded, or `None` once the client has ended its side (or the
+    /// connection failed): nothing more can come, and it can close without a reset.
+    pub(crate) fn discard_input(&mut self, sink: &mut [u8], limit: usize) -> Option<usize> {
+        let mut discarded = 0;
+        while discarded < limit {
+            let want = sink.len().min(limit - discarded);
+            match self.stream.read(&mut sink[..want]) {
+                Ok(0) => return None,
+                Ok(n) => discarded += n,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+                Err(_) => return None,
             }
         }
+        Some(discarded)
     }
 }
 
@@ -155,7 +179,11 @@ thread_local! {
 enum Next {
     /// Keep it: hand it back to the event loop to wait for more bytes.
     Idle,
-    /// Close it.
+    /// Close it in stages: stop sending, and let the event loop read away what the client
+    /// still sends before closing (a lingering close), so that no reset destroys the answers.
+    Linger,
+    /// Close it now: the client ended its side or the connection failed, so nothing is left
+    /// to read, or no answer can reach it anyway.
     Close,
 }
 
@@ -164,6 +192,10 @@ pub(crate) fn serve<S: Sys>(ctx: &Ctx<S>, mut conn: Conn<S::Stream>) {
     let next = SCRATCH.with(|scratch| serve_buffered(ctx, &mut conn, &mut scratch.borrow_mut()));
     match next {
         Next::Idle => ctx.hand_back(HandBack::Idle(conn)),
+        Next::Linger => {
+            conn.stream.finish();
+            ctx.hand_back(HandBack::Closing(conn));
+        }
         Next::Close => {
             let key = conn.key;
             conn.close(&ctx.sys);
@@ -205,7 +237,7 @@ fn serve_buffered<S: Sys>(ctx: &Ctx<S>, conn: &mut Conn<S::Stream>, scratch: &mu
             // The request that brought the connection here is answered even during shutdown;
             // pipelined ones behind it are not: the client sees the connection close after
             // the last answer (marked `Connection: close`) and may retry elsewhere.
-            next = Next::Close;
+            next = Next::Linger;
             break;
         }
         let limits = &ctx.settings.limits;
@@ -219,7 +251,7 @@ fn serve_buffered<S: Sys>(ctx: &Ctx<S>, conn: &mut Conn<S::Stream>, scratch: &mu
                 Step::Refused(err) => {
                     let response = handler::error(err.status(), err.reason());
                     let _ = respond(conn, output, date, None, response, false);
-                    next = Next::Close;
+                    next = Next::Linger;
                     break;
                 }
             };
@@ -259,15 +291,19 @@ fn serve_buffered<S: Sys>(ctx: &Ctx<S>, conn: &mut Conn<S::Stream>, scratch: &mu
         consumed += request_len.unwrap_or(0);
         conn.request_started = None;
         if close {
-            next = Next::Close;
+            next = Next::Linger;
             break;
         }
     }
     if flush(&mut conn.stream, output).is_err() {
         return Next::Close;
     }
-    if end_of_stream || matches!(next, Next::Close) {
+    if end_of_stream {
+        // The client has ended its side: nothing is left to read, so no reset can follow.
         return Next::Close;
+    }
+    if !matches!(next, Next::Idle) {
+        return next;
     }
     if consumed < keep_end {
         conn.pending = input[consumed..keep_end].to_vec();
@@ -665,7 +701,7 @@ mod tests {
             conn.stream.released = sent;
             conn = match serve_once(&ctx, conn) {
                 HandBack::Idle(conn) => conn,
-                HandBack::Closed(_) => panic!("closed after {sent} of {} bytes", head.len()),
+                _ => panic!("closed after {sent} of {} bytes", head.len()),
             };
         }
         let scanned = take_bytes_scanned();
@@ -711,7 +747,7 @@ mod tests {
                 conn.stream.released = sent;
                 conn = match serve_once(&ctx, conn) {
                     HandBack::Idle(conn) => conn,
-                    HandBack::Closed(_) => panic!("closed after {sent} bytes"),
+                    _ => panic!("closed after {sent} bytes"),
                 };
                 assert!(
                     conn.pending.len() <= head.len().max(next.len()),

@@ -5,9 +5,17 @@
 //! have answered everything that arrived; the loop re-arms them and tracks their timeouts.
 //! A connection is in exactly one place at a time: idle here, or busy on one worker.
 //!
+//! Closing with unread input (an error, the request cap, a timeout racing a request) happens in
+//! stages, as RFC 9112 §9.6 asks: the sending side is shut (the client reads the end of the
+//! responses), then the loop itself reads and discards what the client still sends, until the
+//! client ends its side, [`LINGER_BYTES`] have been thrown away, or [`LINGER_TIME`] has passed,
+//! and only then closes. Closing at once would make the kernel answer the unread bytes with a
+//! reset, and a reset destroys the responses not yet delivered. Lingering holds no worker.
+//!
 //! Shutdown: once `Ctx::shutting_down` is set, the loop closes the listener (the port closes
-//! at once) and every idle connection, stops dispatching, closes connections as workers hand
-//! them back, and returns when none is left on a worker, or when the shutdown timeout passes.
+//! at once) and every idle or lingering connection, stops dispatching, closes connections as
+//! workers hand them back, and returns when none is left on a worker, or when the shutdown
+//! timeout passes.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -29,6 +37,12 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// Connections accepted per readiness report, so a flood of connects cannot starve the
 /// connections already open.
 const ACCEPT_BATCH: usize = 256;
+
+/// How long a lingering close reads and discards before it closes all the same.
+pub(crate) const LINGER_TIME: Duration = Duration::from_secs(5);
+
+/// How many bytes a lingering close reads and discards before it closes all the same.
+pub(crate) const LINGER_BYTES: usize = 4 * 1024 * 1024;
 
 /// How the loop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +67,13 @@ enum SlotState<T> {
     Free,
     /// Waiting here for bytes, until `deadline`.
     Idle { conn: Conn<T>, deadline: Instant },
+    /// Closing: its sending side is shut, and what the client still sends is read and thrown
+    /// away until the client ends its side, `discarded` reaches [`LINGER_BYTES`], or `deadline`.
+    Lingering {
+        conn: Conn<T>,
+        deadline: Instant,
+        discarded: usize,
+    },
     /// On a worker.
     Busy,
 }
@@ -89,6 +110,8 @@ struct EventLoop<'a, S: Sys> {
     /// Responses the loop writes itself (503), and their `Date`.
     scratch: Vec<u8>,
     date: DateCache,
+    /// Where lingering connections' input is read to be thrown away.
+    sink: Box<[u8]>,
 }
 
 /// Runs the loop until shutdown completes.
@@ -111,6 +134,7 @@ pub(crate) fn run<S: Sys>(ctx: &Arc<Ctx<S>>, pool: &ThreadPool) -> io::Result<En
         handbacks: Vec::new(),
         scratch: Vec::new(),
         date: DateCache::new(),
+        sink: vec![0; 16 * 1024].into_boxed_slice(),
     }
     .run()
 }
@@ -135,7 +159,7 @@ impl<S: Sys> EventLoop<'_, S> {
                 if key == LISTENER {
                     self.accept(now);
                 } else {
-                    self.dispatch(key);
+                    self.dispatch(key, now);
                 }
             }
             self.ready = ready;
@@ -164,13 +188,18 @@ impl<S: Sys> EventLoop<'_, S> {
             .min()
     }
 
-    /// Shutdown begins: close the listener and every idle connection.
+    /// Shutdown begins: close the listener and every idle or lingering connection. (Shutdown
+    /// does not wait for lingering closes: a lingering connection is closed at once, after
+    /// reading away what has already arrived.)
     fn begin_drain(&mut self, now: Instant) {
         self.draining_since = Some(now);
         self.accept_paused_until = None;
         self.ctx.sys.close_listener();
         for key in 0..self.slots.len() {
-            if matches!(self.slots[key].state, SlotState::Idle { .. }) {
+            if matches!(
+                self.slots[key].state,
+                SlotState::Idle { .. } | SlotState::Lingering { .. }
+            ) {
                 self.close(key);
             }
         }
@@ -198,6 +227,17 @@ impl<S: Sys> EventLoop<'_, S> {
                             None => now + self.ctx.settings.idle_timeout,
                         };
                         self.park(key, conn, deadline);
+                    }
+                }
+                HandBack::Closing(conn) => {
+                    let key = conn.key;
+                    if self.draining_since.is_some()
+                        || self.ctx.sys.rearm(&conn.stream, key).is_err()
+                    {
+                        conn.close(&self.ctx.sys);
+                        self.release(key);
+                    } else {
+                        self.park_lingering(key, conn, now);
                     }
                 }
             }
@@ -247,23 +287,33 @@ impl<S: Sys> EventLoop<'_, S> {
         }
     }
 
-    /// Sends a ready connection to a worker, or answers 503 if the queue is full.
-    fn dispatch(&mut self, key: usize) {
+    /// Sends a ready connection to a worker, or answers 503 if the queue is full; reads away
+    /// the input of a lingering one.
+    fn dispatch(&mut self, key: usize, now: Instant) {
         let Some(slot) = self.slots.get_mut(key) else {
             return;
         };
-        let SlotState::Idle { .. } = slot.state else {
-            return; // closed meanwhile (timeout, shutdown): a stale report
-        };
+        match slot.state {
+            SlotState::Idle { .. } => {}
+            SlotState::Lingering { .. } => return self.linger(key),
+            // Closed meanwhile (timeout, shutdown): a stale report.
+            SlotState::Busy | SlotState::Free => return,
+        }
         let SlotState::Idle { mut conn, .. } = std::mem::replace(&mut slot.state, SlotState::Busy)
         else {
             unreachable!("matched just above");
         };
         // This loop is the pool's only producer, so room seen here is still there below.
         if self.pool.queued() >= self.pool.queue_capacity() {
+            // The request that made the connection ready is unread: close in stages.
             self.reject(&mut conn.stream);
-            conn.close(&self.ctx.sys);
-            self.release(key);
+            conn.stream.finish();
+            if self.ctx.sys.rearm(&conn.stream, key).is_err() {
+                conn.close(&self.ctx.sys);
+                self.release(key);
+            } else {
+                self.park_lingering(key, conn, now);
+            }
             return;
         }
         let job = Dispatched {
@@ -295,9 +345,11 @@ impl<S: Sys> EventLoop<'_, S> {
             }
             slot.timer_at = None;
             match slot.state {
-                SlotState::Idle { deadline, .. } if deadline <= now => self.close(key),
+                // A request may be arriving just as the connection times out: close in stages.
+                SlotState::Idle { deadline, .. } if deadline <= now => self.begin_linger(key, now),
+                SlotState::Lingering { deadline, .. } if deadline <= now => self.close(key),
                 // Used again since this entry was queued: look again at the new deadline.
-                SlotState::Idle { deadline, .. } => {
+                SlotState::Idle { deadline, .. } | SlotState::Lingering { deadline, .. } => {
                     slot.timer_at = Some(deadline);
                     self.timers.push(Reverse((deadline, key)));
                 }
@@ -344,18 +396,66 @@ impl<S: Sys> EventLoop<'_, S> {
 
     /// Puts `conn` in its slot to wait for bytes until `deadline`.
     fn park(&mut self, key: usize, conn: Conn<S::Stream>, deadline: Instant) {
+        self.slots[key].state = SlotState::Idle { conn, deadline };
+        self.queue_timer(key, deadline);
+    }
+
+    /// Puts `conn`, armed and with its sending side shut, in its slot to linger from `now`.
+    fn park_lingering(&mut self, key: usize, conn: Conn<S::Stream>, now: Instant) {
+        let deadline = now + LINGER_TIME;
+        self.slots[key].state = SlotState::Lingering {
+            conn,
+            deadline,
+            discarded: 0,
+        };
+        self.queue_timer(key, deadline);
+    }
+
+    /// Makes sure the loop looks at `key` by `deadline`.
+    fn queue_timer(&mut self, key: usize, deadline: Instant) {
         let slot = &mut self.slots[key];
-        slot.state = SlotState::Idle { conn, deadline };
         if slot.timer_at.is_none_or(|queued| deadline < queued) {
             slot.timer_at = Some(deadline);
             self.timers.push(Reverse((deadline, key)));
         }
     }
 
-    /// Closes the idle connection at `key`.
+    /// Starts closing the idle connection at `key` in stages: shut its sending side, then
+    /// linger. (It is still armed: an idle connection waits for a readiness report.)
+    fn begin_linger(&mut self, key: usize, now: Instant) {
+        let state = std::mem::replace(&mut self.slots[key].state, SlotState::Busy);
+        match state {
+            SlotState::Idle { mut conn, .. } => {
+                conn.stream.finish();
+                self.park_lingering(key, conn, now);
+            }
+            other => self.slots[key].state = other,
+        }
+    }
+
+    /// Reads and discards what a lingering connection's client sent; closes the connection
+    /// once the client has ended its side or the budget is spent, else waits for more.
+    fn linger(&mut self, key: usize) {
+        let SlotState::Lingering {
+            conn, discarded, ..
+        } = &mut self.slots[key].state
+        else {
+            return;
+        };
+        let more = conn
+            .discard_input(&mut self.sink, conn::DISCARD_PER_EVENT)
+            .map(|read| *discarded + read)
+            .filter(|&total| total < LINGER_BYTES);
+        match more {
+            Some(total) if self.ctx.sys.rearm(&conn.stream, key).is_ok() => *discarded = total,
+            _ => self.close(key),
+        }
+    }
+
+    /// Closes the idle or lingering connection at `key` now.
     fn close(&mut self, key: usize) {
         let state = std::mem::replace(&mut self.slots[key].state, SlotState::Busy);
-        if let SlotState::Idle { conn, .. } = state {
+        if let SlotState::Idle { conn, .. } | SlotState::Lingering { conn, .. } = state {
             conn.close(&self.ctx.sys);
         }
         self.release(key);

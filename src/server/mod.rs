@@ -160,6 +160,9 @@ pub(crate) struct Ctx<S: Sys> {
 pub(crate) enum HandBack<T> {
     /// Still open: wait for more bytes.
     Idle(Conn<T>),
+    /// Answered for the last time, its sending side shut: read and discard what the client
+    /// still sends, then close (a lingering close).
+    Closing(Conn<T>),
     /// Closed (and unwatched) by the worker; the key is free.
     Closed(usize),
 }
