@@ -60,7 +60,8 @@ struct Cli {
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: Option<u32>,
 
-    /// Don't log a line per request.
+    /// Don't write the access log: one line per request on stderr, in nginx's "combined"
+    /// format followed by the request's duration in seconds.
     #[arg(long)]
     quiet: bool,
 

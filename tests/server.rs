@@ -619,12 +619,71 @@ fn the_idle_timeout_closes_an_idle_keep_alive_connection() {
     assert!(client.is_closed_by_server());
 }
 
+/// Item 9 of issue 13: one line per request in nginx's "combined" format, which log tools
+/// read as it is, followed by the request's duration in seconds (nginx's `$request_time`):
+/// `client - - [time] "request line" status bytes "referrer" "user agent" duration`.
 #[test]
-fn access_log_has_one_line_per_request() {
+fn access_log_lines_are_in_the_combined_format_plus_the_duration() {
     let server = ServerProcess::start(&[]);
-    server.get("/nope");
-    let line = server.wait_for_stderr("\"GET /nope HTTP/1.1\"");
-    assert!(line.contains(" 404 "), "{line}");
+    let mut client = server.connect();
+    client.send(
+        "GET /nope?q=1 HTTP/1.1\r\nHost: t\r\nReferer: http://t/from\r\n\
+         User-Agent: probe/1.0 \"quoted\"\r\n\r\n\
+         HEAD / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    );
+    let not_found = client.response();
+    assert_eq!(not_found.status, 404);
+    client.head_response();
+
+    let line = server.wait_for_stderr("\"GET /nope?q=1 HTTP/1.1\"");
+    let (before_time, rest) = line.split_once(" [").expect("a [time] field");
+    assert_eq!(before_time, "127.0.0.1 - -", "{line}");
+    let (time, rest) = rest.split_once("] ").expect("a [time] field");
+    // 01/Dec/2026:15:49:00 +0000
+    let bytes = time.as_bytes();
+    assert_eq!(time.len(), 26, "{time}");
+    assert_eq!(
+        (
+            bytes[2],
+            bytes[6],
+            bytes[11],
+            bytes[14],
+            bytes[17],
+            &time[20..]
+        ),
+        (b'/', b'/', b':', b':', b':', " +0000"),
+        "{time}"
+    );
+    let expected = format!(
+        "\"GET /nope?q=1 HTTP/1.1\" 404 {} \"http://t/from\" \"probe/1.0 \\x22quoted\\x22\" ",
+        not_found.body.len()
+    );
+    let duration = rest
+        .strip_prefix(&expected)
+        .unwrap_or_else(|| panic!("{rest:?} does not start with {expected:?}"));
+    let (whole, millis) = duration.split_once('.').expect("seconds with a fraction");
+    assert!(
+        whole.bytes().all(|b| b.is_ascii_digit()) && !whole.is_empty(),
+        "{line}"
+    );
+    assert!(
+        millis.len() == 3 && millis.bytes().all(|b| b.is_ascii_digit()),
+        "{line}"
+    );
+
+    // No body went out for HEAD, and absent headers are "-".
+    let head = server.wait_for_stderr("\"HEAD / HTTP/1.1\"");
+    assert!(
+        head.contains("\"HEAD / HTTP/1.1\" 200 0 \"-\" \"-\" "),
+        "{head}"
+    );
+
+    // A request refused before it could be parsed is logged too, its request line "-".
+    let mut refused = server.connect();
+    refused.send("GARBAGE\r\n\r\n");
+    assert_eq!(refused.response().status, 400);
+    let line = server.wait_for_stderr("\"-\" 400 ");
+    assert!(line.starts_with("127.0.0.1 - - ["), "{line}");
 }
 
 #[test]

@@ -47,20 +47,15 @@ pub fn format_http_date(t: SystemTime) -> String {
 
 /// Writes `t` as an IMF-fixdate into `out`, without allocating (see [`format_http_date`]).
 pub fn write_http_date(t: SystemTime, out: &mut [u8; HTTP_DATE_LEN]) {
-    let seconds = unix_seconds(t).clamp(MIN_UNIX_SECONDS, MAX_UNIX_SECONDS);
-    let days = seconds.div_euclid(SECONDS_PER_DAY);
-    let second_of_day = seconds.rem_euclid(SECONDS_PER_DAY);
-    let (year, month, day) = civil_from_days(days);
-    // 1970-01-01 was a Thursday.
-    let weekday = (days + 4).rem_euclid(7);
-    let name = |names: &[&'static str], index: i64| {
-        usize::try_from(index)
-            .ok()
-            .and_then(|i| names.get(i).copied())
-            .unwrap_or("???")
-    };
-    let day_name = name(&DAY_NAMES, weekday);
-    let month_name = name(&MONTH_NAMES, month - 1);
+    let Calendar {
+        day_name,
+        year,
+        month_name,
+        day,
+        hour,
+        minute,
+        second,
+    } = Calendar::of(t);
 
     let two = |n: i64| [b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8];
     let mut cursor = 0;
@@ -81,12 +76,80 @@ pub fn write_http_date(t: SystemTime, out: &mut [u8; HTTP_DATE_LEN]) {
     put(&two(year / 100));
     put(&two(year % 100));
     put(b" ");
-    put(&two(second_of_day / 3600));
+    put(&two(hour));
     put(b":");
-    put(&two(second_of_day / 60 % 60));
+    put(&two(minute));
     put(b":");
-    put(&two(second_of_day % 60));
+    put(&two(second));
     put(b" GMT");
+}
+
+/// Length of an access-log time, e.g. `06/Nov/1994:08:49:37 +0000`.
+pub const LOG_DATE_LEN: usize = 26;
+
+/// Formats `t` as nginx's access logs show `$time_local`, in UTC: `06/Nov/1994:08:49:37 +0000`.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use webpool::http::date::format_log_date;
+///
+/// let t = UNIX_EPOCH + Duration::from_secs(784_111_777);
+/// assert_eq!(format_log_date(t), "06/Nov/1994:08:49:37 +0000");
+/// ```
+pub fn format_log_date(t: SystemTime) -> String {
+    let c = Calendar::of(t);
+    let two = |n: i64| [b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8];
+    let mut out = Vec::with_capacity(LOG_DATE_LEN);
+    out.extend_from_slice(&two(c.day));
+    out.push(b'/');
+    out.extend_from_slice(c.month_name.as_bytes());
+    out.push(b'/');
+    out.extend_from_slice(&two(c.year / 100));
+    out.extend_from_slice(&two(c.year % 100));
+    for (separator, n) in [(b':', c.hour), (b':', c.minute), (b':', c.second)] {
+        out.push(separator);
+        out.extend_from_slice(&two(n));
+    }
+    out.extend_from_slice(b" +0000");
+    // Every byte written is ASCII.
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A moment as the calendar shows it, in UTC.
+struct Calendar {
+    day_name: &'static str,
+    year: i64,
+    month_name: &'static str,
+    day: i64,
+    hour: i64,
+    minute: i64,
+    second: i64,
+}
+
+impl Calendar {
+    /// `t` in UTC; times outside years 0000–9999 are clamped to that range.
+    fn of(t: SystemTime) -> Calendar {
+        let seconds = unix_seconds(t).clamp(MIN_UNIX_SECONDS, MAX_UNIX_SECONDS);
+        let days = seconds.div_euclid(SECONDS_PER_DAY);
+        let second_of_day = seconds.rem_euclid(SECONDS_PER_DAY);
+        let (year, month, day) = civil_from_days(days);
+        let name = |names: &[&'static str], index: i64| {
+            usize::try_from(index)
+                .ok()
+                .and_then(|i| names.get(i).copied())
+                .unwrap_or("???")
+        };
+        Calendar {
+            // 1970-01-01 was a Thursday.
+            day_name: name(&DAY_NAMES, (days + 4).rem_euclid(7)),
+            year,
+            month_name: name(&MONTH_NAMES, month - 1),
+            day,
+            hour: second_of_day / 3600,
+            minute: second_of_day / 60 % 60,
+            second: second_of_day % 60,
+        }
+    }
 }
 
 /// Parses an HTTP date in any of the three forms RFC 9110 §5.6.7 requires recipients to accept:
@@ -319,6 +382,17 @@ mod tests {
         } else {
             UNIX_EPOCH - Duration::from_secs(seconds.unsigned_abs())
         }
+    }
+
+    #[test]
+    fn formats_log_dates() {
+        assert_eq!(format_log_date(at(0)), "01/Jan/1970:00:00:00 +0000");
+        assert_eq!(
+            format_log_date(at(951_782_400)),
+            "29/Feb/2000:00:00:00 +0000"
+        );
+        assert_eq!(format_log_date(at(i64::MAX)), "31/Dec/9999:23:59:59 +0000");
+        assert_eq!(format_log_date(at(1)).len(), LOG_DATE_LEN);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! - [`path`]: request path → a relative file path that can't leave the served root.
 //! - [`date`], [`range`], [`etag`], [`mime`]: the helpers a static-file server needs.
 //! - [`response`]: writing response heads and error pages.
+//! - [`log`]: access-log lines in nginx's "combined" format.
 //!
 //! Nothing here panics on anything a client sends: every input ends in a result, "need more",
 //! or an error with a 4xx/5xx status.
@@ -21,6 +22,7 @@ pub mod chunked;
 pub mod date;
 pub mod error;
 pub mod etag;
+pub mod log;
 pub mod mime;
 pub mod path;
 pub mod range;

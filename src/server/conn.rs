@@ -21,6 +21,7 @@ use super::handler::{self, Body, Response};
 use super::sys::{Stream, Sys};
 use super::{Ctx, HandBack};
 use crate::http::chunked::ChunkedDecoder;
+use crate::http::log::combined_line;
 use crate::http::response::{end_head, write_head, write_header, Connection, DateCache, Head};
 use crate::http::{
     parse_request, BodyKind, ErrorKind, Limits, Method, ParseError, Parsed, Request, RequestParser,
@@ -250,7 +251,8 @@ fn serve_buffered<S: Sys>(ctx: &Ctx<S>, conn: &mut Conn<S::Stream>, scratch: &mu
                 }
                 Step::Refused(err) => {
                     let response = handler::error(err.status(), err.reason());
-                    let _ = respond(conn, output, date, None, response, false);
+                    let logged = ctx.settings.access_log.then(Instant::now);
+                    let _ = respond(conn, output, date, (None, logged), response, false);
                     next = Next::Linger;
                     break;
                 }
@@ -280,7 +282,7 @@ fn serve_buffered<S: Sys>(ctx: &Ctx<S>, conn: &mut Conn<S::Stream>, scratch: &mu
             conn,
             output,
             date,
-            Some((&request, started)),
+            (Some(&request), started),
             response,
             !close,
         )
@@ -423,17 +425,19 @@ fn read_available<T: Read>(
 }
 
 /// Writes `response` to the output batch (or straight to the stream for large bodies), and
-/// logs it. `request` is `None` for errors found before a request could be parsed.
+/// logs it if the access log is on. `answering` is the request (`None` for errors found before
+/// a request could be parsed) and, when logging, when the server began to answer it.
 fn respond<T: Stream>(
     conn: &mut Conn<T>,
     output: &mut Vec<u8>,
     date: &mut DateCache,
-    request: Option<(&Request<'_>, Option<Instant>)>,
+    answering: (Option<&Request<'_>>, Option<Instant>),
     response: Response<'_>,
     keep_alive: bool,
 ) -> io::Result<()> {
-    let version = request.map_or(Version::Http11, |(request, _)| request.version());
-    let head_only = request.is_some_and(|(request, _)| request.method() == Method::Head);
+    let (request, started) = answering;
+    let version = request.map_or(Version::Http11, |request| request.version());
+    let head_only = request.is_some_and(|request| request.method() == Method::Head);
     let connection = match (keep_alive, version) {
         (false, _) => Connection::Close,
         (true, Version::Http10) => Connection::KeepAliveExplicit,
@@ -472,7 +476,7 @@ fn respond<T: Stream>(
     if output.len() >= OUTPUT_BATCH {
         flush(&mut conn.stream, output)?;
     }
-    if let Some((request, Some(started))) = request {
+    if let Some(started) = started {
         log_access(conn, request, response.status, sent, started);
     }
     Ok(())
@@ -525,26 +529,25 @@ fn flush<T: Stream>(stream: &mut T, output: &mut Vec<u8>) -> io::Result<()> {
     written
 }
 
-/// One access-log line on stderr: client, request line, status, body bytes, duration.
+/// One access-log line on stderr, in nginx's "combined" format plus the duration (see
+/// [`combined_line`]).
 fn log_access<T: Stream>(
     conn: &Conn<T>,
-    request: &Request<'_>,
+    request: Option<&Request<'_>>,
     status: u16,
-    bytes: u64,
+    body_bytes: u64,
     started: Instant,
 ) {
-    let peer = conn
-        .stream
-        .peer()
-        .map_or_else(|| "-".to_owned(), |peer| peer.to_string());
-    let elapsed = started.elapsed();
-    let line = format!(
-        "{peer} \"{} {} {}\" {status} {bytes} {:.3}ms\n",
-        request.method(),
-        request.target(),
-        request.version(),
-        elapsed.as_secs_f64() * 1000.0
+    let client = conn.stream.peer().map(|peer| peer.ip());
+    let mut line = combined_line(
+        client,
+        SystemTime::now(),
+        request,
+        status,
+        body_bytes,
+        started.elapsed(),
     );
+    line.push('\n');
     // One write per line, so lines from different workers never interleave.
     let _ = io::stderr().lock().write_all(line.as_bytes());
 }

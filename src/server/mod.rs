@@ -77,7 +77,8 @@ pub struct Config {
     pub max_connections: usize,
     /// Requests answered on one connection before the server closes it.
     pub max_requests_per_connection: u32,
-    /// Whether to log one line per request to stderr.
+    /// Whether to log one line per request to stderr, in nginx's "combined" format followed by
+    /// the duration (see [`combined_line`](crate::http::log::combined_line)).
     pub access_log: bool,
     /// Whether the test-only route `/__panic` exists (a handler that panics).
     pub test_routes: bool,
