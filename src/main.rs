@@ -31,8 +31,9 @@ struct Cli {
     #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
     queue: u32,
 
-    /// Serve static files from this directory (besides the built-in pages).
-    #[arg(long)]
+    /// Serve static files from this directory (besides the built-in pages). `/` serves the
+    /// directory's index.html if it has one, else the built-in hello.html.
+    #[arg(long, value_name = "DIR")]
     root: Option<PathBuf>,
 
     /// Milliseconds `GET /sleep` waits before answering.

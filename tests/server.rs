@@ -157,6 +157,37 @@ fn static_files_have_types_indexes_and_redirects() {
     assert_eq!(server.get("/").text(), HELLO);
 }
 
+/// Item 8 of issue 13: `--root DIR` with an `index.html` serves it at `/`, as a new user
+/// expects of a file server; a root without one keeps the book's `hello.html` there.
+#[test]
+fn the_roots_index_html_is_served_at_slash_when_it_exists() {
+    let site = Site::new("root-index");
+    fs::write(site.root.join("index.html"), "<h1>my site</h1>\n").unwrap();
+    let server = ServerProcess::start(&["--quiet", "--root", site.path()]);
+    let index = server.get("/");
+    assert_eq!(index.status, 200);
+    assert_eq!(index.text(), "<h1>my site</h1>\n");
+    assert_eq!(
+        index.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    let mut client = server.connect();
+    client.send("HEAD / HTTP/1.1\r\nHost: t\r\n\r\n");
+    let head = client.head_response();
+    assert_eq!(head.header("content-length"), Some("17"));
+
+    // Without an index.html (taken away while the server runs), `/` is the book's page again.
+    fs::remove_file(site.root.join("index.html")).unwrap();
+    assert_eq!(server.get("/").text(), HELLO);
+    // And `--help` says so.
+    Command::cargo_bin("webpool")
+        .unwrap()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("index.html").and(predicate::str::contains("hello.html")));
+}
+
 #[test]
 fn large_files_arrive_whole() {
     let site = Site::new("large");

@@ -1,5 +1,6 @@
 //! What each request gets: the book's routes, static files under `--root`, and the HTTP rules
-//! that apply to both (methods, validators and 304, byte ranges).
+//! that apply to both (methods, validators and 304, byte ranges). `/` is the root's
+//! `index.html` when there is one (looked for on each request), else the book's `hello.html`.
 //!
 //! Pure apart from reading files under the root and `/sleep`'s sleeping: a function from a
 //! parsed request to a [`Response`], which the connection code writes.
@@ -155,7 +156,11 @@ impl Site {
             return error(400, "`*` is only for OPTIONS");
         }
         match path {
-            "/" => self.hello.serve(request),
+            "/" => match &self.root {
+                // A site of one's own starts at its index page; the book's page is the default.
+                Some(root) if root.join("index.html").is_file() => static_file(root, request),
+                _ => self.hello.serve(request),
+            },
             "/sleep" => {
                 crate::sync::sleep(self.sleep);
                 self.hello.serve(request)

@@ -60,7 +60,8 @@ pub struct Config {
     pub threads: usize,
     /// Connections that may wait for a worker before new ones get 503.
     pub queue: usize,
-    /// Directory to serve static files from; `None` serves only the built-in pages.
+    /// Directory to serve static files from; `None` serves only the built-in pages. Its
+    /// `index.html`, if it has one, is served at `/` instead of the built-in `hello.html`.
     pub root: Option<PathBuf>,
     /// How long `GET /sleep` waits.
     pub sleep: Duration,
