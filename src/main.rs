@@ -23,12 +23,13 @@ struct Cli {
     #[arg(long, default_value = "127.0.0.1:7878")]
     addr: SocketAddr,
 
-    /// Worker threads.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    /// Worker threads, 1 to 1024.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     threads: u16,
 
-    /// Connections that may wait for a worker; past that, new requests get 503.
-    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Connections that may wait for a worker, 1 to 65536 (the queue is allocated at start-up,
+    /// 40 bytes a slot); past that, new requests get 503.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=MAX_QUEUE))]
     queue: u32,
 
     /// Serve static files from this directory (besides the built-in pages). `/` serves the
@@ -48,8 +49,8 @@ struct Cli {
     #[arg(long, default_value = "10", value_parser = parse_seconds)]
     header_timeout: Duration,
 
-    /// Seconds a write may wait for a client that does not read.
-    #[arg(long, default_value = "10", value_parser = parse_seconds)]
+    /// Seconds a write may wait for a client that does not read (more than 0).
+    #[arg(long, default_value = "10", value_parser = parse_positive_seconds)]
     write_timeout: Duration,
 
     /// Seconds shutdown waits for requests in flight.
@@ -76,6 +77,15 @@ struct Cli {
     test_routes: bool,
 }
 
+/// The most worker threads `--threads` accepts: plenty for blocking handlers, and far from the
+/// point where the system runs out of threads (see `Builder::MAX_THREADS`).
+const MAX_THREADS: i64 = 1024;
+
+/// The most queue slots `--queue` accepts: the queue is allocated whole at start-up (40 bytes a
+/// slot, 2.5 MiB at most), and 65 536 connections waiting for a few workers is already far
+/// past any useful backlog.
+const MAX_QUEUE: i64 = 65_536;
+
 /// Parses a `--pool` name, listing the valid ones on error.
 fn parse_pool(name: &str) -> Result<PoolKind, String> {
     name.parse().map_err(|err| {
@@ -90,6 +100,14 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
         .parse()
         .map_err(|_| format!("{text:?} is not a number of seconds"))?;
     Duration::try_from_secs_f64(seconds).map_err(|_| format!("{text:?} is not a duration"))
+}
+
+/// Parses seconds, more than zero (a socket's write timeout cannot be zero).
+fn parse_positive_seconds(text: &str) -> Result<Duration, String> {
+    match parse_seconds(text)? {
+        Duration::ZERO => Err(format!("{text:?} is not more than 0 seconds")),
+        duration => Ok(duration),
+    }
 }
 
 fn main() -> ExitCode {

@@ -240,6 +240,33 @@ fn build_reports_bad_settings_and_new_panics_on_zero() {
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
 }
 
+/// Item 5 of issue 13: sizes a pool cannot have are errors, never a panic or an abort. A queue
+/// of `usize::MAX` jobs cannot even be counted in the ring's positions; one of `2^40` cannot be
+/// allocated; `usize::MAX` threads, or even 100 000, are more than a system gives without
+/// failing inside a thread that has already started (which aborts the process).
+#[test]
+fn absurd_sizes_are_errors_not_panics() {
+    for (threads, capacity, says) in [
+        (1, usize::MAX, "queue"),
+        (1, 1 << 40, "queue"),
+        (usize::MAX, 1, "threads"),
+        (100_000, 1, "threads"),
+    ] {
+        let built = std::panic::catch_unwind(|| {
+            Builder::new()
+                .threads(threads)
+                .queue_capacity(capacity)
+                .build()
+                .map(drop)
+                .map_err(|err| err.to_string())
+        });
+        let Ok(Err(message)) = built else {
+            panic!("{threads} threads, {capacity} jobs: {built:?}, not an error");
+        };
+        assert!(message.contains(says), "{message}");
+    }
+}
+
 #[test]
 fn workers_carry_the_configured_names_and_count() {
     let pool = Builder::new()

@@ -801,6 +801,53 @@ fn a_missing_root_is_exit_1_and_bad_flags_exit_2() {
         .code(2);
 }
 
+/// Item 5 of issue 13: a size or a time from a flag never aborts the process nor reserves
+/// memory it may never use. Absurd sizes are refused with one line naming the flag and its
+/// limit (exit 2), and --help states the limits; a huge timeout is just a long one.
+#[test]
+fn absurd_flag_values_are_refused_with_their_limits() {
+    for (flag, value, limit) in [
+        ("--queue", "4294967295", "65536"),
+        ("--queue", "100000000", "65536"),
+        ("--threads", "65535", "1024"),
+        ("--write-timeout", "0", "--write-timeout"),
+    ] {
+        Command::cargo_bin("webpool")
+            .unwrap()
+            .args(["--addr", "127.0.0.1:0", flag, value])
+            .timeout(LIVENESS)
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(
+                predicate::str::starts_with("error: ")
+                    .and(predicate::str::contains(flag))
+                    .and(predicate::str::contains(limit))
+                    .and(predicate::str::contains("memory allocation").not())
+                    .and(predicate::str::contains("panicked").not()),
+            );
+    }
+    Command::cargo_bin("webpool")
+        .unwrap()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1024").and(predicate::str::contains("65536")));
+
+    // A timeout of 10^19 seconds is only a very long one.
+    let server = ServerProcess::start(&[
+        "--quiet",
+        "--idle-timeout",
+        "1e19",
+        "--header-timeout",
+        "1e19",
+    ]);
+    let mut client = server.connect();
+    client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    assert_eq!(client.response().status, 200);
+    assert_eq!(server.get("/").status, 200, "still serving");
+}
+
 #[test]
 fn help_and_version() {
     Command::cargo_bin("webpool")

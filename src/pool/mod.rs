@@ -117,6 +117,10 @@ pub enum PoolCreationError {
     ZeroThreads,
     /// A queue needs room for at least one job.
     ZeroCapacity,
+    /// More threads than [`Builder::MAX_THREADS`].
+    TooManyThreads(usize),
+    /// A queue this large cannot be allocated (or its positions would not fit in a `usize`).
+    QueueTooLarge(usize),
     /// The operating system refused to start a worker thread.
     Spawn(io::Error),
 }
@@ -356,6 +360,14 @@ impl fmt::Debug for ThreadPool {
 // ===== impl Builder =====
 
 impl Builder {
+    /// The most worker threads a pool may have.
+    ///
+    /// Far more than a pool of blocking jobs needs, and far below where a system runs out: a
+    /// thread costs kernel memory maps (Linux's default `vm.max_map_count` runs out near 16 000
+    /// threads), and a thread that fails to set itself up *after* it has started aborts the
+    /// whole process, where a refusal before starting it can only be an error.
+    pub const MAX_THREADS: usize = 4096;
+
     /// A builder with the defaults: one thread per available CPU, 256 queued jobs per thread,
     /// threads named `webpool-worker-N`.
     pub fn new() -> Builder {
@@ -386,14 +398,20 @@ impl Builder {
 
     /// Starts the worker threads.
     ///
+    /// The queue's memory is allocated here, all of it (about 40 bytes a job), so that no
+    /// submission ever allocates.
+    ///
     /// # Errors
     ///
     /// [`PoolCreationError::ZeroThreads`] or [`PoolCreationError::ZeroCapacity`] for a zero
-    /// setting; [`PoolCreationError::Spawn`] if the OS refused a thread, in which case the
-    /// threads already started are shut down before this returns.
+    /// setting; [`PoolCreationError::TooManyThreads`] past [`Builder::MAX_THREADS`];
+    /// [`PoolCreationError::QueueTooLarge`] for a queue whose memory cannot be had;
+    /// [`PoolCreationError::Spawn`] if the OS refused a thread, in which case the threads
+    /// already started are shut down before this returns. Never panics on a size.
     pub fn build(self) -> Result<ThreadPool, PoolCreationError> {
         let threads = match self.threads {
             Some(0) => return Err(PoolCreationError::ZeroThreads),
+            Some(n) if n > Self::MAX_THREADS => return Err(PoolCreationError::TooManyThreads(n)),
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
@@ -402,8 +420,9 @@ impl Builder {
             Some(n) => n,
             None => threads.saturating_mul(DEFAULT_QUEUE_PER_THREAD),
         };
+        let ring = Ring::new(capacity).ok_or(PoolCreationError::QueueTooLarge(capacity))?;
         let shared = Arc::new(Shared {
-            ring: Ring::new(capacity),
+            ring,
             parking: Mutex::new(Parking {
                 idle_workers: 0,
                 work_signals: 0,
@@ -716,6 +735,17 @@ impl fmt::Display for PoolCreationError {
             }
             PoolCreationError::ZeroCapacity => {
                 f.write_str("a thread pool's queue needs room for at least one job")
+            }
+            PoolCreationError::TooManyThreads(threads) => write!(
+                f,
+                "a thread pool may have at most {} threads, not {threads}",
+                Builder::MAX_THREADS
+            ),
+            PoolCreationError::QueueTooLarge(capacity) => {
+                write!(
+                    f,
+                    "a thread pool's queue of {capacity} jobs cannot be allocated"
+                )
             }
             PoolCreationError::Spawn(err) => write!(f, "could not start a worker thread: {err}"),
         }

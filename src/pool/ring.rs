@@ -94,28 +94,36 @@ unsafe impl<T: Send> Send for Ring<T> {}
 unsafe impl<T: Send> Sync for Ring<T> {}
 
 impl<T> Ring<T> {
-    /// An open, empty queue of `capacity` slots.
-    ///
-    /// # Panics
-    ///
-    /// If `capacity` is zero or so large that positions would not fit in a `usize`.
-    pub(crate) fn new(capacity: usize) -> Ring<T> {
-        assert!(capacity > 0, "a ring needs at least one slot");
+    /// The most slots a ring can have: a position is `lap + index` plus the mark bit, and both
+    /// the mark bit (a power of two above the largest index) and a lap (twice that) must fit in
+    /// a `usize`.
+    pub(crate) const MAX_CAPACITY: usize = 1 << (usize::BITS - 3);
+
+    /// An open, empty queue of `capacity` slots, all allocated now; `None` if `capacity` is
+    /// zero or above [`MAX_CAPACITY`](Self::MAX_CAPACITY), or if the memory for the slots
+    /// cannot be had. Never panics or aborts on a size.
+    pub(crate) fn new(capacity: usize) -> Option<Ring<T>> {
+        if capacity == 0 || capacity > Self::MAX_CAPACITY {
+            return None;
+        }
+        // Both fit: `capacity + 1 <= 2^(BITS-3) + 1`, whose next power of two is at most
+        // `2^(BITS-2)`.
         let mark_bit = (capacity + 1).next_power_of_two();
-        let one_lap = mark_bit.checked_mul(2).expect("ring capacity too large");
-        let slots = (0..capacity)
-            .map(|index| Slot {
-                stamp: AtomicUsize::new(index),
-                value: UnsafeCell::new(MaybeUninit::uninit()),
-            })
-            .collect();
-        Ring {
+        let one_lap = mark_bit.checked_mul(2)?;
+        let mut slots = Vec::new();
+        // Fallible: a size the allocator refuses is an answer, not an abort.
+        slots.try_reserve_exact(capacity).ok()?;
+        slots.extend((0..capacity).map(|index| Slot {
+            stamp: AtomicUsize::new(index),
+            value: UnsafeCell::new(MaybeUninit::uninit()),
+        }));
+        Some(Ring {
             head: CachePadded(AtomicUsize::new(0)),
             tail: CachePadded(AtomicUsize::new(0)),
-            slots,
+            slots: slots.into_boxed_slice(),
             mark_bit,
             one_lap,
-        }
+        })
     }
 
     /// Number of slots.
@@ -347,7 +355,7 @@ mod tests {
     #[test]
     fn fifo_across_many_laps_at_several_capacities() {
         for capacity in [1, 2, 3, 7, 8, 100] {
-            let ring = Ring::new(capacity);
+            let ring = Ring::new(capacity).unwrap();
             let mut next_in = 0;
             let mut next_out = 0;
             for round in 0..50 {
@@ -369,7 +377,7 @@ mod tests {
 
     #[test]
     fn full_ring_refuses_and_hands_the_value_back() {
-        let ring = Ring::new(3);
+        let ring = Ring::new(3).unwrap();
         for n in 0..3 {
             assert!(ring.push(n).is_ok());
         }
@@ -385,7 +393,7 @@ mod tests {
 
     #[test]
     fn closed_ring_refuses_pushes_but_drains_before_reporting_closed() {
-        let ring = Ring::new(4);
+        let ring = Ring::new(4).unwrap();
         assert!(ring.push("a").is_ok());
         assert!(ring.push("b").is_ok());
         assert!(ring.close());
@@ -402,8 +410,18 @@ mod tests {
     }
 
     #[test]
+    fn sizes_a_ring_cannot_have_are_refused_without_panicking() {
+        assert!(Ring::<u8>::new(0).is_none());
+        assert!(Ring::<u8>::new(usize::MAX).is_none());
+        assert!(Ring::<u8>::new(Ring::<u8>::MAX_CAPACITY + 1).is_none());
+        // Positions fit, but the memory cannot be had: refused by the allocator, not an abort.
+        assert!(Ring::<u8>::new(Ring::<u8>::MAX_CAPACITY).is_none());
+        assert!(Ring::<[u8; 64]>::new(1 << 50).is_none());
+    }
+
+    #[test]
     fn empty_open_ring_pops_empty() {
-        let ring: Ring<u8> = Ring::new(2);
+        let ring: Ring<u8> = Ring::new(2).unwrap();
         assert!(matches!(ring.pop(), Pop::Empty));
         assert!(!ring.may_pop());
     }
@@ -411,7 +429,7 @@ mod tests {
     #[test]
     fn dropping_a_ring_drops_what_it_still_holds() {
         let value = std::sync::Arc::new(());
-        let ring = Ring::new(4);
+        let ring = Ring::new(4).unwrap();
         for _ in 0..3 {
             assert!(ring.push(std::sync::Arc::clone(&value)).is_ok());
         }
@@ -424,7 +442,7 @@ mod tests {
     fn concurrent_producers_and_consumers_move_every_value_once() {
         use std::sync::Arc;
         const PER_PRODUCER: usize = 20_000;
-        let ring = Arc::new(Ring::new(8));
+        let ring = Arc::new(Ring::new(8).unwrap());
         let producers: Vec<_> = (0..2)
             .map(|p| {
                 let ring = Arc::clone(&ring);

@@ -169,7 +169,7 @@ impl<S: Sys> EventLoop<'_, S> {
                 if self.busy == 0 {
                     return Ok(Ended::Drained);
                 }
-                if now >= since + self.ctx.settings.shutdown_timeout {
+                if now >= later(since, self.ctx.settings.shutdown_timeout) {
                     return Ok(Ended::TimedOut);
                 }
             }
@@ -181,7 +181,7 @@ impl<S: Sys> EventLoop<'_, S> {
         let timer = self.timers.peek().map(|Reverse((at, _))| *at);
         let drain = self
             .draining_since
-            .map(|since| since + self.ctx.settings.shutdown_timeout);
+            .map(|since| later(since, self.ctx.settings.shutdown_timeout));
         [timer, self.accept_paused_until, drain]
             .into_iter()
             .flatten()
@@ -223,8 +223,8 @@ impl<S: Sys> EventLoop<'_, S> {
                     } else {
                         let deadline = match conn.request_started {
                             // Part of a request is here: the rest must follow in time.
-                            Some(started) => started + self.ctx.settings.header_timeout,
-                            None => now + self.ctx.settings.idle_timeout,
+                            Some(started) => later(started, self.ctx.settings.header_timeout),
+                            None => later(now, self.ctx.settings.idle_timeout),
                         };
                         self.park(key, conn, deadline);
                     }
@@ -265,7 +265,7 @@ impl<S: Sys> EventLoop<'_, S> {
                     }
                     self.open += 1;
                     // A new client must send its first request within the header timeout.
-                    let deadline = now + self.ctx.settings.header_timeout;
+                    let deadline = later(now, self.ctx.settings.header_timeout);
                     self.park(key, Conn::new(stream, key), deadline);
                 }
                 Ok(None) => break,
@@ -492,6 +492,15 @@ impl<S: Sys> Drop for Dispatched<S> {
             self.ctx.hand_back(HandBack::Closed(key));
         }
     }
+}
+
+/// `wait` after `at`; a wait too long for an `Instant` (a timeout of 10^19 seconds, say) is
+/// cut to about a century, which never comes, rather than overflowing.
+fn later(at: Instant, wait: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+    at.checked_add(wait)
+        .or_else(|| at.checked_add(CENTURY))
+        .unwrap_or(at)
 }
 
 /// Accept errors that concern one connection only (it was reset before we took it, say).
