@@ -267,6 +267,32 @@ fn absurd_sizes_are_errors_not_panics() {
     }
 }
 
+/// `detach` gives up without waiting: it returns while a job still runs, refuses new jobs
+/// from then on, and the detached workers still finish the running job and the queued ones.
+#[test]
+fn detach_returns_at_once_and_the_workers_finish_alone() {
+    let pool = Builder::new().threads(1).queue_capacity(4).build().unwrap();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let (started_tx, started_rx) = mpsc::channel();
+    let (done_tx, done_rx) = mpsc::channel();
+    let first_done = done_tx.clone();
+    pool.execute(move || {
+        started_tx.send(()).unwrap();
+        release_rx.recv().unwrap();
+        first_done.send("running").unwrap();
+    })
+    .unwrap();
+    pool.execute(move || done_tx.send("queued").unwrap())
+        .unwrap();
+    started_rx.recv_timeout(LIVENESS).unwrap();
+    // The only worker is blocked in the first job: joining would wait for it forever.
+    let stats = pool.detach();
+    assert_eq!((stats.running, stats.queued), (1, 1));
+    release_tx.send(()).unwrap();
+    assert_eq!(done_rx.recv_timeout(LIVENESS), Ok("running"));
+    assert_eq!(done_rx.recv_timeout(LIVENESS), Ok("queued"));
+}
+
 #[test]
 fn workers_carry_the_configured_names_and_count() {
     let pool = Builder::new()

@@ -741,6 +741,36 @@ fn sigterm_answers_requests_in_flight_closes_the_port_and_exits_0() {
     assert_eq!(status.code(), Some(0));
 }
 
+/// Item 6 of issue 13: when the shutdown timeout passes with requests still running, the
+/// server gives up on them explicitly: one line names each (request line, client, how long it
+/// has run), the workers are detached, and the process exits 0 without waiting for them.
+#[test]
+fn a_shutdown_that_times_out_names_the_requests_it_leaves_running() {
+    let mut server = ServerProcess::start(&[
+        "--threads",
+        "2",
+        "--sleep-ms",
+        "120000",
+        "--shutdown-timeout",
+        "0.3",
+    ]);
+    let mut in_flight = server.connect();
+    let client = in_flight.stream().local_addr().unwrap();
+    in_flight.send("GET /sleep?long HTTP/1.1\r\nHost: t\r\n\r\n");
+    // Answered by the other worker: the event loop has dispatched the sleeper by now.
+    assert_eq!(server.get("/").status, 200);
+    server.signal("TERM");
+    let line = server.wait_for_stderr("shutdown timed out");
+    assert!(
+        line.contains(&format!("GET /sleep?long HTTP/1.1 from {client}")),
+        "{line}"
+    );
+    assert!(line.contains("1 request"), "{line}");
+    // The sleeper holds its worker for two minutes; the process does not wait for it.
+    let status = server.wait_exit();
+    assert_eq!(status.code(), Some(0));
+}
+
 #[test]
 fn a_second_signal_exits_at_once_with_130() {
     let mut server = ServerProcess::start(&["--quiet", "--sleep-ms", "120000"]);

@@ -325,6 +325,18 @@ impl ThreadPool {
         discarded
     }
 
+    /// Gives up on the pool without waiting for it: stops intake as [`close`](ThreadPool::close)
+    /// does, and lets the workers go on alone (their threads are detached). Each finishes the
+    /// job it is running and the jobs still queued, then exits; nobody waits for that. For a
+    /// process about to exit that must not wait for a job that will not end (a shutdown that
+    /// timed out). Returns the counters as they were when it gave up.
+    pub fn detach(mut self) -> Stats {
+        self.close();
+        // Dropping a join handle detaches its thread; `Drop` then has nobody left to join.
+        self.workers.clear();
+        self.stats()
+    }
+
     /// Joins every worker except the calling thread. Never panics: a worker's own panics are
     /// caught inside it, so a failed join can only mean a bug in the worker loop, and a
     /// destructor is no place to report it by panicking.

@@ -19,7 +19,7 @@ use std::time::{Instant, SystemTime};
 
 use super::handler::{self, Body, Response};
 use super::sys::{Stream, Sys};
-use super::{Ctx, HandBack};
+use super::{Ctx, HandBack, Running};
 use crate::http::chunked::ChunkedDecoder;
 use crate::http::log::combined_line;
 use crate::http::response::{end_head, write_head, write_header, Connection, DateCache, Head};
@@ -262,10 +262,17 @@ fn serve_buffered<S: Sys>(ctx: &Ctx<S>, conn: &mut Conn<S::Stream>, scratch: &mu
             && request_len.is_some()
             && conn.served < ctx.settings.max_requests_per_connection;
         // Anything but the built-in page may take a while (a sleep, a file): send the
-        // answers collected so far first.
-        if request.path() != "/" && flush(&mut conn.stream, output).is_err() {
-            return Next::Close;
-        }
+        // answers collected so far first, and record it as running, so that a shutdown that
+        // gives up on it can say so. (The page at `/` is answered from memory; a slow reader
+        // of it is bounded by the write timeout.)
+        let _running = if request.path() != "/" {
+            if flush(&mut conn.stream, output).is_err() {
+                return Next::Close;
+            }
+            Some(RunningGuard::new(ctx, conn, &request))
+        } else {
+            None
+        };
         let started = ctx.settings.access_log.then(Instant::now);
         let response = match panic::catch_unwind(AssertUnwindSafe(|| ctx.site.respond(&request))) {
             Ok(response) => response,
@@ -314,6 +321,35 @@ fn serve_buffered<S: Sys>(ctx: &Ctx<S>, conn: &mut Conn<S::Stream>, scratch: &mu
         }
     }
     Next::Idle
+}
+
+/// Keeps a request in `Ctx::running` while it is being answered.
+struct RunningGuard<'c, S: Sys> {
+    ctx: &'c Ctx<S>,
+    key: usize,
+}
+
+impl<'c, S: Sys> RunningGuard<'c, S> {
+    fn new(ctx: &'c Ctx<S>, conn: &Conn<S::Stream>, request: &Request<'_>) -> Self {
+        ctx.started(Running {
+            key: conn.key,
+            request_line: format!(
+                "{} {} {}",
+                request.method(),
+                request.target(),
+                request.version()
+            ),
+            client: conn.stream.peer(),
+            since: Instant::now(),
+        });
+        RunningGuard { ctx, key: conn.key }
+    }
+}
+
+impl<S: Sys> Drop for RunningGuard<'_, S> {
+    fn drop(&mut self) {
+        self.ctx.finished(self.key);
+    }
 }
 
 /// Finds the request at the front of `buf`, resuming from `partial` (where an earlier read left
@@ -665,6 +701,7 @@ mod tests {
             settings,
             shutting_down: AtomicBool::new(false),
             handbacks: Mutex::new(Vec::new()),
+            running: Mutex::new(Vec::new()),
         }
     }
 

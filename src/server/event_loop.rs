@@ -49,8 +49,11 @@ pub(crate) const LINGER_BYTES: usize = 4 * 1024 * 1024;
 pub(crate) enum Ended {
     /// Every connection was answered and closed.
     Drained,
-    /// The shutdown timeout passed with connections still on workers.
-    TimedOut,
+    /// The shutdown timeout passed with this many connections still on workers.
+    TimedOut {
+        /// Connections still on workers.
+        busy: usize,
+    },
 }
 
 /// Where a connection is, by key.
@@ -170,7 +173,7 @@ impl<S: Sys> EventLoop<'_, S> {
                     return Ok(Ended::Drained);
                 }
                 if now >= later(since, self.ctx.settings.shutdown_timeout) {
-                    return Ok(Ended::TimedOut);
+                    return Ok(Ended::TimedOut { busy: self.busy });
                 }
             }
         }

@@ -42,7 +42,7 @@ use std::fmt;
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::http::Limits;
 use crate::pool::{Builder, PoolCreationError, ThreadPool};
@@ -134,8 +134,8 @@ pub struct Server<S: Sys = OsSys> {
 pub enum Shutdown {
     /// Every request in flight was answered; every worker has exited.
     Complete,
-    /// The shutdown timeout passed first; the workers still busy were left running (the
-    /// process is expected to exit).
+    /// The shutdown timeout passed first: a line on stderr named the requests still running,
+    /// and the workers were detached to finish them alone (the process is expected to exit).
     TimedOut,
 }
 
@@ -156,6 +156,21 @@ pub(crate) struct Ctx<S: Sys> {
     shutting_down: AtomicBool,
     /// Connections workers have finished with, waiting for the event loop.
     handbacks: Mutex<Vec<HandBack<S::Stream>>>,
+    /// The requests that may take a while (see `conn::serve`) being answered now, so that a
+    /// shutdown that times out can say which requests it gives up on.
+    running: Mutex<Vec<Running>>,
+}
+
+/// A request being answered, as a shutdown that gives up on it names it.
+pub(crate) struct Running {
+    /// The connection's key (one request at a time per connection).
+    pub(crate) key: usize,
+    /// `GET /sleep HTTP/1.1`.
+    pub(crate) request_line: String,
+    /// The client, if its address is known.
+    pub(crate) client: Option<SocketAddr>,
+    /// When the server began to answer it.
+    pub(crate) since: Instant,
 }
 
 /// A connection a worker returns to the event loop.
@@ -211,6 +226,7 @@ impl<S: Sys> Server<S> {
             settings: config,
             shutting_down: AtomicBool::new(false),
             handbacks: Mutex::new(Vec::new()),
+            running: Mutex::new(Vec::new()),
         });
         Ok(Server { ctx, pool })
     }
@@ -241,10 +257,10 @@ impl<S: Sys> Server<S> {
                 self.pool.shutdown();
                 Ok(Shutdown::Complete)
             }
-            event_loop::Ended::TimedOut => {
-                self.pool.close();
+            event_loop::Ended::TimedOut { busy } => {
+                eprintln!("webpool: {}", self.ctx.give_up_line(busy));
                 // Joining would wait for the very requests the timeout gave up on.
-                std::mem::forget(self.pool);
+                self.pool.detach();
                 Ok(Shutdown::TimedOut)
             }
         }
@@ -296,6 +312,57 @@ impl<S: Sys> Ctx<S> {
     pub(crate) fn hand_back(&self, handback: HandBack<S::Stream>) {
         sync::lock(&self.handbacks).push(handback);
         self.sys.notify();
+    }
+
+    /// Records that a worker is answering `running` (until [`finished`](Ctx::finished)).
+    pub(crate) fn started(&self, running: Running) {
+        sync::lock(&self.running).push(running);
+    }
+
+    /// Records that the request on connection `key` has been answered.
+    pub(crate) fn finished(&self, key: usize) {
+        let mut running = sync::lock(&self.running);
+        if let Some(at) = running.iter().position(|r| r.key == key) {
+            running.swap_remove(at);
+        }
+    }
+
+    /// The line a shutdown that timed out logs, with `busy` connections still on workers: which
+    /// requests it gives up on, oldest first.
+    fn give_up_line(&self, busy: usize) -> String {
+        let mut running = std::mem::take(&mut *sync::lock(&self.running));
+        running.sort_by_key(|r| r.since);
+        let now = Instant::now();
+        let named: Vec<String> = running
+            .iter()
+            .map(|r| {
+                let client = r.client.map_or_else(|| "-".to_owned(), |c| c.to_string());
+                let secs = now.saturating_duration_since(r.since).as_secs_f64();
+                format!("{} from {client} (running {secs:.1} s)", r.request_line)
+            })
+            .collect();
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        let mut line = format!(
+            "shutdown timed out after {:?}; detaching the workers with {} request{} still \
+             running",
+            self.settings.shutdown_timeout,
+            named.len(),
+            plural(named.len())
+        );
+        if !named.is_empty() {
+            line.push_str(": ");
+            line.push_str(&named.join(", "));
+        }
+        // Connections on workers for something other than a long request: a write to a
+        // client that reads slowly, or a request just being read.
+        let other = busy.saturating_sub(named.len());
+        if other > 0 {
+            line.push_str(&format!(
+                "; {other} more connection{} still on workers",
+                plural(other)
+            ));
+        }
+        line
     }
 
     /// Moves everything handed back since the last call into `into` (empty on entry), leaving
