@@ -117,3 +117,9 @@ pub(crate) fn wait<'a, T>(condvar: &Condvar, guard: MutexGuard<'a, T>) -> MutexG
         .wait(guard)
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
+
+/// How many threads the machine runs at once (std's estimate), or 1 when it cannot tell: the
+/// pool's default size. The same under loom, where it only sizes a pool no model uses.
+pub(crate) fn available_parallelism() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}

@@ -950,8 +950,8 @@ fn is_reg_name(host: &[u8]) -> bool {
 mod scan_cost {
     use super::{scan_field_line, LineScan};
 
-    #[cfg(test)]
-    std::thread_local! {
+    #[cfg(all(test, not(loom)))]
+    crate::sync::thread_local! {
         /// Bytes the parser has looked at on this thread since the test last reset it.
         static BYTES_SCANNED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     }
@@ -959,14 +959,14 @@ mod scan_cost {
     /// Records that a scan looked at `bytes` bytes (tests only; nothing at all otherwise).
     #[inline(always)]
     pub(super) fn count(bytes: usize) {
-        #[cfg(test)]
+        #[cfg(all(test, not(loom)))]
         BYTES_SCANNED.with(|scanned| scanned.set(scanned.get() + bytes));
-        #[cfg(not(test))]
+        #[cfg(not(all(test, not(loom))))]
         let _ = bytes;
     }
 
     /// Bytes the parser has looked at on this thread since the last call; resets the count.
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn take() -> usize {
         BYTES_SCANNED.with(|scanned| scanned.replace(0))
     }
@@ -993,7 +993,7 @@ mod scan_cost {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 pub(crate) use scan_cost::take as take_bytes_scanned;
 
 /// One header line read in a single pass, or why it can't be (yet).

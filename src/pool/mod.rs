@@ -252,10 +252,15 @@ impl ThreadPool {
                 self.shared.job_pushed();
                 Ok(())
             }
-            // SAFETY: the ring handed back the job built from this `F` just above.
-            Err(PushError::Full(job)) => Err(TryExecuteError::Full(unsafe { job.into_closure() })),
+            Err(PushError::Full(job)) => {
+                // SAFETY: the ring handed back the `Job` built from this `F` just above.
+                let job = unsafe { job.into_closure() };
+                Err(TryExecuteError::Full(job))
+            }
             Err(PushError::Closed(job)) => {
-                Err(TryExecuteError::ShutDown(unsafe { job.into_closure() }))
+                // SAFETY: the ring handed back the `Job` built from this `F` just above.
+                let job = unsafe { job.into_closure() };
+                Err(TryExecuteError::ShutDown(job))
             }
         }
     }
@@ -425,7 +430,7 @@ impl Builder {
             Some(0) => return Err(PoolCreationError::ZeroThreads),
             Some(n) if n > Self::MAX_THREADS => return Err(PoolCreationError::TooManyThreads(n)),
             Some(n) => n,
-            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            None => sync::available_parallelism(),
         };
         let capacity = match self.queue_capacity {
             Some(0) => return Err(PoolCreationError::ZeroCapacity),

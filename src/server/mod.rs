@@ -49,7 +49,7 @@ use crate::pool::{Builder, PoolCreationError, ThreadPool};
 use crate::sync::{self, Arc, AtomicBool, Mutex, Ordering};
 use conn::Conn;
 use handler::Site;
-pub use sys::{OsSys, Stream, Sys, LISTENER};
+pub use sys::{OsStream, OsSys, Stream, Sys, LISTENER};
 
 /// Everything the server can be told at start-up.
 #[derive(Debug, Clone)]

@@ -4,15 +4,21 @@
 //! traits, not against epoll and `TcpStream`, so that `loom_tests/server.rs` can run the very
 //! same core over an in-memory fake and check its shutdown under every interleaving.
 //! [`OsSys`] is the real implementation: the `polling` crate (epoll on Linux) in oneshot mode,
-//! a non-blocking `TcpListener`, and non-blocking `TcpStream`s.
+//! a non-blocking `TcpListener`, and non-blocking `TcpStream`s wrapped in [`OsStream`].
+//!
+//! `polling` requires a source registered with a poller to be deleted from it before the source
+//! is dropped (`Poller::add` is `unsafe` for that reason). Rather than trust every path that
+//! drops a connection (a close, an error return, a panic unwinding through a worker), an
+//! [`OsStream`] holds its poller and deletes itself in its own `Drop`.
 
+use std::cell::Cell;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use polling::{Event, Events, Poller};
 
-use crate::sync::{self, Mutex};
+use crate::sync::{self, Arc, Mutex};
 
 /// The key readiness events of the listener carry. (`polling` reserves `usize::MAX`.)
 pub const LISTENER: usize = usize::MAX - 1;
@@ -98,8 +104,9 @@ pub trait Stream: Read + Write + Send + 'static {
 
 /// The real [`Sys`]: `polling` over a bound `TcpListener`.
 pub struct OsSys {
-    /// The readiness poller (epoll on Linux).
-    poller: Poller,
+    /// The readiness poller (epoll on Linux), shared with every [`OsStream`] so that each can
+    /// delete itself from it.
+    poller: Arc<Poller>,
     /// The event buffer `wait` fills, kept between calls (only the event loop waits).
     events: Mutex<Events>,
     /// The listener, until shutdown closes it.
@@ -121,11 +128,13 @@ impl OsSys {
         // `net.core.somaxconn`.
         rustix::net::listen(&listener, LISTEN_BACKLOG)?;
         let poller = Poller::new()?;
-        // SAFETY: the listener is deleted from the poller before it is dropped
-        // (`close_listener`, and `Drop` below).
+        // SAFETY: from here on the listener lives in `OsSys::listener` (nothing in between can
+        // return early), and leaves it only in `close_listener`, which deletes it from this
+        // poller before dropping it; `OsSys`'s `Drop` calls `close_listener`. If `add` fails,
+        // nothing was registered.
         unsafe { poller.add(&listener, Event::readable(LISTENER))? };
         Ok(OsSys {
-            poller,
+            poller: Arc::new(poller),
             events: Mutex::new(Events::new()),
             listener: Mutex::new(Some(listener)),
             write_timeout,
@@ -141,7 +150,7 @@ impl OsSys {
 }
 
 impl Sys for OsSys {
-    type Stream = TcpStream;
+    type Stream = OsStream;
 
     fn wait(&self, ready: &mut Vec<usize>, timeout: Option<Duration>) -> io::Result<()> {
         let mut events = sync::lock(&self.events);
@@ -156,7 +165,7 @@ impl Sys for OsSys {
         let _ = self.poller.notify();
     }
 
-    fn accept(&self) -> io::Result<Option<TcpStream>> {
+    fn accept(&self) -> io::Result<Option<OsStream>> {
         let guard = sync::lock(&self.listener);
         let Some(listener) = guard.as_ref() else {
             return Ok(None);
@@ -168,7 +177,11 @@ impl Sys for OsSys {
                 stream.set_nodelay(true)?;
                 // Only applies while a write waits in blocking mode (`write_all_waiting`).
                 stream.set_write_timeout(Some(self.write_timeout))?;
-                Ok(Some(stream))
+                Ok(Some(OsStream {
+                    stream,
+                    poller: Arc::clone(&self.poller),
+                    watched: Cell::new(false),
+                }))
             }
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => Ok(None),
             Err(err) => Err(err),
@@ -188,18 +201,23 @@ impl Sys for OsSys {
         }
     }
 
-    fn watch(&self, stream: &TcpStream, key: usize) -> io::Result<()> {
-        // SAFETY: every connection is `unwatch`ed before it is dropped: the event loop and the
-        // connection code close connections only through `Conn::close`.
-        unsafe { self.poller.add(stream, Event::readable(key)) }
+    fn watch(&self, stream: &OsStream, key: usize) -> io::Result<()> {
+        // SAFETY: `stream` is an `OsStream` holding this very poller, and `OsStream`'s `Drop`
+        // deletes the socket from it before the socket closes whenever `watched` is set, which
+        // it is from a successful `add` until `unwatch` deletes it. So on every path that drops
+        // the stream (a close, an early return, a panic), it is deleted first; a stream that is
+        // never dropped never closes.
+        unsafe { self.poller.add(&stream.stream, Event::readable(key))? };
+        stream.watched.set(true);
+        Ok(())
     }
 
-    fn rearm(&self, stream: &TcpStream, key: usize) -> io::Result<()> {
-        self.poller.modify(stream, Event::readable(key))
+    fn rearm(&self, stream: &OsStream, key: usize) -> io::Result<()> {
+        self.poller.modify(&stream.stream, Event::readable(key))
     }
 
-    fn unwatch(&self, stream: &TcpStream) {
-        let _ = self.poller.delete(stream);
+    fn unwatch(&self, stream: &OsStream) {
+        stream.unwatch();
     }
 
     fn now(&self) -> Instant {
@@ -213,11 +231,56 @@ impl Drop for OsSys {
     }
 }
 
-impl Stream for TcpStream {
+/// A client connection of [`OsSys`]: a non-blocking `TcpStream` that deletes itself from the
+/// poller before it closes, however it is dropped.
+#[derive(Debug)]
+pub struct OsStream {
+    /// The socket.
+    stream: TcpStream,
+    /// The poller it may be registered with.
+    poller: Arc<Poller>,
+    /// Whether it is registered with `poller` now. (Only its owner touches it: `Sys::watch`
+    /// and `Sys::unwatch` are called by whoever holds the connection.)
+    watched: Cell<bool>,
+}
+
+impl OsStream {
+    /// Deletes the socket from the poller, if it is registered.
+    fn unwatch(&self) {
+        if self.watched.replace(false) {
+            let _ = self.poller.delete(&self.stream);
+        }
+    }
+}
+
+impl Drop for OsStream {
+    fn drop(&mut self) {
+        self.unwatch();
+    }
+}
+
+impl Read for OsStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.stream.read(buf)
+    }
+}
+
+impl Write for OsStream {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.stream.write(data)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
+}
+
+impl Stream for OsStream {
     fn write_all_waiting(&mut self, mut data: &[u8]) -> io::Result<()> {
+        let stream = &mut self.stream;
         // Fast path: the socket buffer takes it all without blocking.
         while !data.is_empty() {
-            match self.write(data) {
+            match stream.write(data) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => data = &data[n..],
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
@@ -230,17 +293,17 @@ impl Stream for TcpStream {
         }
         // Slow path: the client reads slower than we write. Block, bounded by the write
         // timeout set at accept, then go back to non-blocking for the event loop.
-        self.set_nonblocking(false)?;
-        let written = self.write_all(data);
-        self.set_nonblocking(true)?;
+        stream.set_nonblocking(false)?;
+        let written = stream.write_all(data);
+        stream.set_nonblocking(true)?;
         written
     }
 
     fn peer(&self) -> Option<SocketAddr> {
-        self.peer_addr().ok()
+        self.stream.peer_addr().ok()
     }
 
     fn finish(&mut self) {
-        let _ = self.shutdown(Shutdown::Write);
+        let _ = self.stream.shutdown(Shutdown::Write);
     }
 }
