@@ -14,3 +14,19 @@ RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
 
 echo "== cargo test"
 cargo test
+
+# The declared minimum Rust (rust-version in Cargo.toml) must build the library and the binary.
+# Only those: the tests' dev-dependencies need a newer Rust than the crate itself does.
+msrv=$(sed -n 's/^rust-version = "\(.*\)"$/\1/p' Cargo.toml)
+if [[ -z "$msrv" ]]; then
+    echo "Cargo.toml declares no rust-version" >&2
+    exit 1
+fi
+# "1.85" means 1.85.0, the oldest release it names.
+toolchain="$msrv"
+[[ "$msrv" =~ ^[0-9]+\.[0-9]+$ ]] && toolchain="$msrv.0"
+echo "== cargo +$toolchain check --locked --lib --bins (rust-version = $msrv)"
+if ! rustup run "$toolchain" rustc --version >/dev/null 2>&1; then
+    rustup toolchain install "$toolchain" --profile minimal
+fi
+CARGO_TARGET_DIR=target/msrv cargo +"$toolchain" check --locked --lib --bins
