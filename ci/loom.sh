@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The loom suite: every model in loom_tests/, built with `--cfg loom` in its own target dir
 # (so it never invalidates the normal build), in release mode (loom is CPU-bound).
-# Prints each model's interleaving count, the number of models and of demo bugs caught, and
-# the wall time.
+# Then the checker's verdict matrix (checks/verdicts). Prints each model's interleaving count,
+# each pool's report card, the number of models and of cards, and the wall time.
 # LOOM_MAX_PREEMPTIONS overrides every model's preemption bound.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,7 @@ export RUSTFLAGS="--cfg loom -D warnings"
 export CARGO_TARGET_DIR="${LOOM_TARGET_DIR:-target-loom}"
 
 cargo test --release --no-run
+cargo test --release --no-run -p webpool-verdicts
 start=$(date +%s)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -19,6 +20,12 @@ if ! cargo test --release -- --nocapture 2>&1 | tee "$log"; then
     echo "loom suite FAILED after $(( $(date +%s) - start ))s" >&2
     exit 1
 fi
+# The checker's verdict matrix: every pool of the catalog, and the Rust Book's three stages of
+# the pool (checks/book-*), against every check of webpool::check; each prints its card.
+if ! cargo test --release -p webpool-verdicts -- --nocapture 2>&1 | tee -a "$log"; then
+    echo "verdict matrix FAILED after $(( $(date +%s) - start ))s" >&2
+    exit 1
+fi
 models=$(grep -c '^loom model ' "$log" || true)
-caught=$(grep -c '^loom found the bug: ' "$log" || true)
-echo "loom suite: ${models} models passed, ${caught} demo bugs caught, in $(( $(date +%s) - start ))s"
+cards=$(grep -c '^webpool check: .* checks passed' "$log" || true)
+echo "loom suite: ${models} models passed; ${cards} report cards match the verdict matrix; in $(( $(date +%s) - start ))s"

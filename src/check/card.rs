@@ -69,6 +69,8 @@ pub enum Outcome {
     },
     /// A limit of the pool's design: where the scenario stops.
     Limit {
+        /// What the scenario found.
+        finding: Limit,
         /// What the limit is, in one line.
         message: String,
     },
@@ -83,6 +85,19 @@ impl Outcome {
             Outcome::Limit { .. } => "limit",
         }
     }
+}
+
+/// What the `waiting_jobs` scenario found: how many jobs, on a pool of 2 workers, may wait for
+/// a job queued behind them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// This many may wait; one more and every worker waits: a deadlock. A fixed pool of 2
+    /// holds 1; 0 means even one waiting job deadlocks (`rendezvous` fails by a deadlock).
+    Holds(usize),
+    /// No deadlock at 2: the pool runs more jobs at once than it has workers.
+    Unlimited,
+    /// The scenario failed for another reason before it could tell.
+    Undetermined,
 }
 
 /// A pool's report card: each check run, and what it found.
@@ -246,11 +261,13 @@ impl Parent {
         for check in &self.checks {
             let begun = Instant::now();
             let mut outcome = self.run_check(check);
-            let rendezvous_failed = outcomes
-                .iter()
-                .any(|(name, found)| *name == "rendezvous" && found.verdict() == "FAILS");
-            if check.kind == Kind::Limit && rendezvous_failed {
+            let rendezvous_deadlocked = outcomes.iter().any(|(name, found)| {
+                *name == "rendezvous"
+                    && matches!(found, Outcome::Fails { message, .. } if message.starts_with("deadlock"))
+            });
+            if check.kind == Kind::Limit && rendezvous_deadlocked {
                 outcome = Outcome::Limit {
+                    finding: Limit::Holds(0),
                     message: "no job may wait for a job queued behind it: even one such job \
                               deadlocks (see rendezvous), where a fixed pool of 2 should hold 1"
                         .to_owned(),
@@ -296,7 +313,10 @@ impl Parent {
         else {
             return found;
         };
-        if check.kind == Kind::Limit || trace.is_empty() {
+        // A hang or a foreign thread is outside loom's control: nothing to replay.
+        let replayable = !message.starts_with("no verdict after")
+            && !message.starts_with("a thread loom does not");
+        if check.kind == Kind::Limit || trace.is_empty() || !replayable {
             return Outcome::Fails {
                 message,
                 interleaving,
@@ -364,6 +384,8 @@ impl Parent {
             .args([
                 self.test.as_str(),
                 "--exact",
+                // The user's test may be #[ignore]d and run with --ignored.
+                "--include-ignored",
                 "--nocapture",
                 "--test-threads=1",
             ])
@@ -476,7 +498,9 @@ fn card_lines(check: &Check, outcome: &Outcome, elapsed: Duration) -> Vec<String
                 check.claim
             ),
         )],
-        Outcome::Limit { message } => vec![head("limit", &format!("{message} ({elapsed:.1?})"))],
+        Outcome::Limit { message, .. } => {
+            vec![head("limit", &format!("{message} ({elapsed:.1?})"))]
+        }
         Outcome::Fails {
             message,
             interleaving,
@@ -562,6 +586,13 @@ impl Report {
                 bound: self.bound,
             },
             "limit" => Outcome::Limit {
+                finding: if self.message.starts_with("no limit") {
+                    Limit::Unlimited
+                } else if self.message.starts_with("2 workers") {
+                    Limit::Holds(1)
+                } else {
+                    Limit::Undetermined
+                },
                 message: self.message,
             },
             _ => {
@@ -603,7 +634,7 @@ impl ChildState {
             return;
         }
         let base = self.base();
-        let message = describe(self.check, message, trace);
+        let message = describe(message, trace);
         if self.check.kind == Kind::Limit {
             Report {
                 verdict: "limit".into(),
@@ -732,9 +763,10 @@ fn child<P: BookPool>(subject: &str, check: &'static Check, mode: &str) -> ! {
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
         builder.check(move || {
             counted.iterations.fetch_add(1, Ordering::SeqCst);
+            // Recording goes on after main's part ends: a pool that does not join its
+            // threads has them run on, and fail, after it.
             trace::start();
             catalog::run::<P>(counted.check.name);
-            trace::stop();
         });
     }));
     match result {
@@ -751,38 +783,78 @@ fn child<P: BookPool>(subject: &str, check: &'static Check, mode: &str) -> ! {
             std::process::exit(0);
         }
         Err(payload) => {
-            let message = payload_text(&*payload);
-            state.fail(&message, &trace::snapshot());
+            let trace = trace::snapshot();
+            let message = trace::failure().unwrap_or_else(|| payload_text(&*payload));
+            state.fail(&message, &trace);
             std::process::exit(1);
         }
     }
 }
 
 /// The child's panic hook: saves each panic's message for the trace, and writes the verdict
-/// at once when the process is about to abort (loom's deadlock report, loom #291; a panic
-/// while a panic unwinds), since nothing after the hook would run.
+/// at once when the process is about to abort, since nothing after the hook would run. Two
+/// things abort: loom's deadlock report (loom #291), and loom tearing down, outside the
+/// model, the threads still alive when a model fails (their unwinding calls into loom, which
+/// panics again). In the second case the verdict is the failure that came first.
 fn install_hook(state: Arc<ChildState>) {
     let default_hook = panic::take_hook();
     panic::set_hook(Box::new(move |info| {
         let message = payload_text(info.payload());
-        if message.starts_with("deadlock;") {
-            state.fail(&message, &trace::snapshot());
-        } else if message.contains("panic in a destructor during cleanup")
-            || message.contains("panic in a function that cannot unwind")
-        {
-            let earlier = trace::last_panic().unwrap_or_default();
+        // A panic on another OS thread comes from a thread loom does not run (a pool on
+        // std::thread by mistake): it ends that thread, not the model.
+        let model = trace::on_model_thread();
+        let deadlock = model && message.starts_with("deadlock;");
+        let aborting = model && ABORT_MARKERS.iter().any(|marker| message.contains(marker));
+        if !model && message.contains(OUTSIDE_LOOM) {
+            // A thread loom does not run used loom's types: its unwinding will touch them
+            // again and abort the process, so this is the verdict.
             state.fail(
-                &format!(
-                    "a panic while a panic was unwinding ({earlier}): Rust aborts the process"
-                ),
+                "a thread loom does not know touched the model: the pool runs jobs on threads \
+                 from std::thread (swap the import for webpool::sync::thread)",
                 &trace::snapshot(),
             );
         }
-        trace::save_panic(message.clone());
-        if !message.contains("expected panic") && !message.starts_with("deadlock;") {
+        if deadlock {
+            trace::stop();
+            state.fail(&message, &trace::snapshot());
+        } else if aborting {
+            let trace = trace::snapshot();
+            let cause = first_failure(&trace).unwrap_or_else(|| {
+                format!("loom aborted while tearing down a failed model (loom #291): {message}")
+            });
+            state.fail(&cause, &trace);
+        }
+        if model {
+            trace::save_panic(message.clone());
+        }
+        if !message.contains("expected panic") && !deadlock && !aborting {
             default_hook(info);
         }
     }));
+}
+
+/// loom's panic when its types are used outside a model's threads.
+const OUTSIDE_LOOM: &str = "cannot access Loom execution state from outside a Loom model";
+
+/// Panic messages that mean the process is about to abort.
+const ABORT_MARKERS: &[&str] = &[
+    "panic in a destructor during cleanup",
+    "panic in a function that cannot unwind",
+    OUTSIDE_LOOM,
+];
+
+/// The failure that came first in `trace`: the scenario's own assertion, or the panic of a
+/// thread that died by it.
+fn first_failure(trace: &Trace) -> Option<String> {
+    trace::failure().or_else(|| {
+        trace.events.iter().find_map(|event| match &event.action {
+            super::Action::Panic(message) => Some(format!(
+                "{} panicked: {message}",
+                trace.threads[event.thread]
+            )),
+            _ => None,
+        })
+    })
 }
 
 /// Reports the check as hung after `timeout`, with the trace of the interleaving in progress.
@@ -790,11 +862,13 @@ fn start_watchdog(state: Arc<ChildState>, timeout: Duration) {
     std::thread::spawn(move || {
         std::thread::sleep(timeout);
         let trace = trace::snapshot();
+        let within = open_call(&trace, 0)
+            .map_or_else(String::new, |call| format!("; main is still in {call}"));
         state.fail(
             &format!(
-                "no verdict after {}s (interleaving {}): a thread is stuck outside loom's \
-                 view (a std lock, a busy loop?), or the check needs longer \
-                 ({TIMEOUT_ENV})",
+                "no verdict after {}s (interleaving {}){within}: a thread is stuck outside \
+                 loom's view (a std lock or channel, a busy loop?), or the check needs \
+                 longer ({TIMEOUT_ENV})",
                 timeout.as_secs(),
                 state.iterations.load(Ordering::SeqCst)
             ),
@@ -814,22 +888,24 @@ fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// One line saying what went wrong, from loom's panic message and the trace.
-fn describe(check: &Check, message: &str, trace: &Trace) -> String {
-    // Who was inside a call of the checker's script (`calls execute(job A)` with no
-    // `returns`) when it stopped.
-    let stuck_in = |thread: usize| -> Option<String> {
-        let mut open: Option<String> = None;
-        for event in trace.events.iter().filter(|event| event.thread == thread) {
-            if let super::Action::Note(note) = &event.action {
-                if let Some(call) = note.strip_prefix("calls ") {
-                    open = Some(call.to_owned());
-                } else if note.contains(" returns") {
-                    open = None;
-                }
+/// The call of the checker's script (`calls execute(job A)` with no `returns` yet) that
+/// `thread` was inside when the trace stopped.
+fn open_call(trace: &Trace, thread: usize) -> Option<String> {
+    let mut open: Option<String> = None;
+    for event in trace.events.iter().filter(|event| event.thread == thread) {
+        if let super::Action::Note(note) = &event.action {
+            if let Some(call) = note.strip_prefix("calls ") {
+                open = Some(call.to_owned());
+            } else if note.contains(" returns") {
+                open = None;
             }
         }
-        open
-    };
+    }
+    open
+}
+
+fn describe(message: &str, trace: &Trace) -> String {
+    let stuck_in = |thread: usize| open_call(trace, thread);
     if message.starts_with("deadlock;") {
         let blocked = trace
             .ends
@@ -839,8 +915,19 @@ fn describe(check: &Check, message: &str, trace: &Trace) -> String {
         let within = stuck_in(0).map_or_else(String::new, |call| {
             format!("; main never returned from {call}")
         });
-        let _ = check;
         return format!("deadlock: all {blocked} threads are blocked{within}");
+    }
+    if message.starts_with("no verdict after") || message.starts_with("a thread loom does not") {
+        return message.to_owned();
+    }
+    if message.contains(" panicked: ") || message.starts_with("loom aborted") {
+        if message.contains("self.threads.len() < self.max()") {
+            // loom's own assertion, on the thread that spawned one thread too many.
+            return "the pool started more threads than loom can model (main and 4 more): \
+                    it starts threads without limit"
+                .to_owned();
+        }
+        return message.to_owned();
     }
     // A panic in one of the pool's threads names the thread.
     let panicked = trace
@@ -868,6 +955,6 @@ fn limit_message(found: &str) -> String {
          most size - 1 of them may wait for a later job"
             .to_owned()
     } else {
-        format!("the scenario stopped without a deadlock: {found}")
+        format!("undetermined: the scenario failed before it could tell ({found})")
     }
 }

@@ -191,7 +191,11 @@ fn backlog_is_bounded<P: BookPool>() {
         // The trace ends here, where the bug shows; the release lets the pool shut down
         // while the failure unwinds.
         release.open();
-        fail("all 3 jobs were accepted while the only worker was blocked: the queue never pushed back");
+        fail(
+            "all 3 jobs were accepted while the only worker was blocked: the queue never \
+             pushed back (a bounded queue of more than 2 jobs fails too: give the check a \
+             pool with a queue of 2, through check_pool!'s new = ...)",
+        );
     }
     release.open();
     producer.join().expect("the producer never panics");
@@ -260,6 +264,7 @@ fn waiting_jobs<P: BookPool>() {
 /// the unwinding that follows) and panics with `message`.
 fn fail(message: &str) -> ! {
     trace::stop();
+    trace::save_failure(message.to_owned());
     panic!("{message}");
 }
 
@@ -268,21 +273,30 @@ fn note(text: impl Into<String>) {
     trace::record(Action::Note(text.into()), None);
 }
 
-/// `P::new(size)`, narrated; fails the check if the pool started no thread through the shim
-/// (it then runs outside loom's view, and the check would prove nothing).
+/// `P::new(size)`, narrated.
 fn new_pool<P: BookPool>(size: usize) -> P {
     note(format!("calls new({size})"));
-    let threads_before = trace::snapshot().threads.len();
     let pool = P::new(size);
-    let started = trace::snapshot().threads.len() - threads_before;
-    if started == 0 {
-        fail(&format!(
-            "new({size}) started no thread through webpool::sync::thread: the pool's threads \
-             are invisible to loom (does it still import std::thread?)"
-        ));
-    }
     note(format!("new({size}) returns"));
     pool
+}
+
+/// Fails the check if the pool has started no thread through the shim by the time its first
+/// `execute` returned: its threads, if any, then run outside loom's view, and the check would
+/// prove nothing. (Checked after `execute`, not `new`: a pool may start threads lazily.)
+fn expect_pool_threads() {
+    let pool_threads = trace::snapshot()
+        .threads
+        .iter()
+        .filter(|name| name.starts_with("worker "))
+        .count();
+    if pool_threads == 0 {
+        fail(
+            "the pool started no thread through webpool::sync::thread by the time its first \
+             execute returned: its threads are invisible to loom (does it still import \
+             std::thread?), or it runs jobs on the caller's thread",
+        );
+    }
 }
 
 /// `pool.execute(job)` of a job named `name`, narrated.
@@ -298,6 +312,9 @@ where
         note(format!("job {name} ends"));
     });
     note(format!("execute(job {name}) returns"));
+    if name == "A" {
+        expect_pool_threads();
+    }
 }
 
 /// Drops the pool, narrated.

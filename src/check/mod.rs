@@ -53,7 +53,7 @@ pub mod render;
 pub mod svg;
 
 #[cfg(loom)]
-pub use card::{run_card, Card, Outcome};
+pub use card::{run_card, Card, Limit, Outcome};
 
 pub use crate::sync::trace::{Action, Blocked, End, Event, Object, ObjectKind, Site, Trace};
 
@@ -127,7 +127,7 @@ impl BookPool for ThreadPool {
 /// ```
 ///
 /// Other shapes say how to build the pool, submit a job ([`Job`], a boxed closure) and,
-/// if not by `Drop`, shut it down. Any of the three may be given, in this order:
+/// if not by `Drop`, shut it down, as [`book_pool!`](crate::book_pool) takes them:
 ///
 /// ```text
 /// webpool::check_pool!(
@@ -142,65 +142,94 @@ impl BookPool for ThreadPool {
 /// check's preemption bound; `WEBPOOL_CHECK_TIMEOUT` (seconds, default 300) bounds each check.
 #[macro_export]
 macro_rules! check_pool {
-    ($pool:ty $(,)?) => {
-        $crate::check_pool!($pool, new = |size| <$pool>::new(size));
-    };
-    ($pool:ty, new = $new:expr $(,)?) => {
-        $crate::check_pool!(
-            $pool,
-            new = $new,
-            execute = |pool, job| {
-                pool.execute(job);
-            }
-        );
-    };
-    ($pool:ty, new = $new:expr, execute = $execute:expr $(,)?) => {
-        $crate::check_pool!(
-            $pool,
-            new = $new,
-            execute = $execute,
-            shutdown = ::std::mem::drop
-        );
-    };
-    ($pool:ty, execute = $execute:expr $(,)?) => {
-        $crate::check_pool!($pool, new = |size| <$pool>::new(size), execute = $execute);
-    };
-    ($pool:ty, new = $new:expr, execute = $execute:expr, shutdown = $shutdown:expr $(,)?) => {
+    ($pool:ty $(, $key:ident = $value:expr)* $(,)?) => {
         #[test]
         fn pool_check() {
-            /// The pool under check, driven as the macro's arguments say.
-            struct Subject(::std::option::Option<$pool>);
-
-            impl $crate::check::BookPool for Subject {
-                fn new(size: usize) -> Subject {
-                    let new: fn(usize) -> $pool = $new;
-                    Subject(::std::option::Option::Some(new(size)))
-                }
-
-                fn execute<F>(&self, job: F)
-                where
-                    F: FnOnce() + Send + 'static,
-                {
-                    let execute: fn(&$pool, $crate::check::Job) = $execute;
-                    let pool = self.0.as_ref().expect("the pool is alive until dropped");
-                    execute(pool, ::std::boxed::Box::new(job));
-                }
-            }
-
-            impl ::std::ops::Drop for Subject {
-                fn drop(&mut self) {
-                    let shutdown: fn($pool) = $shutdown;
-                    if let ::std::option::Option::Some(pool) = self.0.take() {
-                        shutdown(pool);
-                    }
-                }
-            }
-
+            $crate::book_pool!(Subject, $pool $(, $key = $value)*);
             $crate::check::run_card::<Subject>(
                 stringify!($pool),
                 concat!(module_path!(), "::pool_check"),
             )
             .assert_all_pass();
+        }
+    };
+}
+
+/// Defines `struct $name`, a [`BookPool`] that drives `$pool`: by the book's API
+/// (`<$pool>::new(size)`, `pool.execute(f)`, shutdown by `Drop`), or as the optional
+/// `new = |size| ...`, `execute = |pool, job| ...` and `shutdown = |pool| ...` closures say
+/// (in that order; each may be left out). [`check_pool!`](crate::check_pool) uses it; use it
+/// directly to hand a pool to `run_card` yourself (loom builds only).
+///
+/// ```text
+/// webpool::book_pool!(Final, book_final::ThreadPool);
+/// let card = webpool::check::run_card::<Final>("book-final", concat!(module_path!(), "::t"));
+/// ```
+#[macro_export]
+macro_rules! book_pool {
+    ($name:ident, $pool:ty $(,)?) => {
+        $crate::book_pool!($name, $pool, new = |size| <$pool>::new(size));
+    };
+    ($name:ident, $pool:ty, new = $new:expr $(,)?) => {
+        $crate::book_pool!($name, $pool, new = $new, execute = |pool, job| {
+            pool.execute(job);
+        });
+    };
+    ($name:ident, $pool:ty, execute = $execute:expr $(, shutdown = $shutdown:expr)? $(,)?) => {
+        $crate::book_pool!(
+            $name,
+            $pool,
+            new = |size| <$pool>::new(size),
+            execute = $execute
+            $(, shutdown = $shutdown)?
+        );
+    };
+    ($name:ident, $pool:ty, shutdown = $shutdown:expr $(,)?) => {
+        $crate::book_pool!(
+            $name,
+            $pool,
+            new = |size| <$pool>::new(size),
+            execute = |pool, job| {
+                pool.execute(job);
+            },
+            shutdown = $shutdown
+        );
+    };
+    ($name:ident, $pool:ty, new = $new:expr, shutdown = $shutdown:expr $(,)?) => {
+        $crate::book_pool!($name, $pool, new = $new, execute = |pool, job| {
+            pool.execute(job);
+        }, shutdown = $shutdown);
+    };
+    ($name:ident, $pool:ty, new = $new:expr, execute = $execute:expr $(,)?) => {
+        $crate::book_pool!($name, $pool, new = $new, execute = $execute, shutdown = ::std::mem::drop);
+    };
+    ($name:ident, $pool:ty, new = $new:expr, execute = $execute:expr, shutdown = $shutdown:expr $(,)?) => {
+        /// The pool under check, driven as the macro's arguments say.
+        struct $name(::std::option::Option<$pool>);
+
+        impl $crate::check::BookPool for $name {
+            fn new(size: usize) -> $name {
+                let new: fn(usize) -> $pool = $new;
+                $name(::std::option::Option::Some(new(size)))
+            }
+
+            fn execute<F>(&self, job: F)
+            where
+                F: FnOnce() + Send + 'static,
+            {
+                let execute: fn(&$pool, $crate::check::Job) = $execute;
+                let pool = self.0.as_ref().expect("the pool is alive until dropped");
+                execute(pool, ::std::boxed::Box::new(job));
+            }
+        }
+
+        impl ::std::ops::Drop for $name {
+            fn drop(&mut self) {
+                let shutdown: fn($pool) = $shutdown;
+                if let ::std::option::Option::Some(pool) = self.0.take() {
+                    shutdown(pool);
+                }
+            }
         }
     };
 }

@@ -231,6 +231,7 @@ mod recorder {
         },
         by_loom_id: None,
         workers: 0,
+        model_thread: None,
     });
 
     /// The recorder's state.
@@ -241,6 +242,10 @@ mod recorder {
         by_loom_id: Option<HashMap<loom::thread::ThreadId, usize>>,
         /// Threads spawned by the pool so far (`worker 0`, `worker 1`, ...).
         workers: usize,
+        /// The OS thread loom runs the model on (all model threads share it). Anything
+        /// recorded from another OS thread comes from a thread loom does not know (a pool on
+        /// `std::thread` by mistake), where asking loom who is running would panic.
+        model_thread: Option<std::thread::ThreadId>,
     }
 
     fn state() -> MutexGuard<'static, State> {
@@ -252,6 +257,7 @@ mod recorder {
         let mut state = state();
         state.trace = Trace::default();
         state.workers = 0;
+        state.model_thread = Some(std::thread::current().id());
         let mut ids = HashMap::new();
         ids.insert(loom::thread::current().id(), 0);
         state.by_loom_id = Some(ids);
@@ -278,6 +284,9 @@ mod recorder {
 
     /// The calling loom thread's index, if it is known to the recorder.
     fn current(state: &State) -> Option<usize> {
+        if state.model_thread != Some(std::thread::current().id()) {
+            return None;
+        }
         let ids = state.by_loom_id.as_ref()?;
         ids.get(&loom::thread::current().id()).copied()
     }
@@ -391,6 +400,9 @@ mod recorder {
             return;
         }
         let mut state = state();
+        if state.model_thread != Some(std::thread::current().id()) {
+            return;
+        }
         let id = loom::thread::current().id();
         if let Some(ids) = state.by_loom_id.as_mut() {
             ids.insert(id, child);
@@ -410,6 +422,12 @@ mod recorder {
                 record(Action::Panic(message), None);
             }
             record(Action::Exit { panicked }, None);
+            if panicked {
+                // A thread that dies by a panic fails the model: the trace ends here. Any
+                // recording after it could only come from loom tearing the other threads
+                // down outside the model, where asking loom who is running panics.
+                stop();
+            }
         }
     }
 
@@ -445,6 +463,28 @@ mod recorder {
     /// report, where calling loom again would panic inside the hook and abort).
     pub(crate) fn save_panic(message: String) {
         *LAST_PANIC.lock().unwrap_or_else(PoisonError::into_inner) = Some(message);
+    }
+
+    /// Whether the calling OS thread is the one loom runs the model on (false before any
+    /// model ran).
+    pub(crate) fn on_model_thread() -> bool {
+        state().model_thread == Some(std::thread::current().id())
+    }
+
+    /// Why the checker's scenario failed, as its own assertion said it.
+    static FAILURE: Mutex<Option<String>> = Mutex::new(None);
+
+    /// Saves why the checker's scenario failed (just before it panics with it).
+    pub(crate) fn save_failure(message: String) {
+        *FAILURE.lock().unwrap_or_else(PoisonError::into_inner) = Some(message);
+    }
+
+    /// Why the checker's scenario failed, if its own assertion said so.
+    pub(crate) fn failure() -> Option<String> {
+        FAILURE
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The message of the latest panic.

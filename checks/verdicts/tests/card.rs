@@ -1,0 +1,351 @@
+//! The report card as a user reads it: each test runs a card in a child process (this binary,
+//! one `#[ignore]`d subject test), reads what it printed, and checks the lines a user relies
+//! on: the verdicts, the counterexample, the replay command (which it then runs), and the
+//! messages for pools the checker cannot check (a `new` that panics, a pool on `std::thread`,
+//! an `execute` that never returns).
+//!
+//! Run with `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts --test card`.
+#![cfg(loom)]
+
+use std::process::{Command, Output};
+
+use webpool::check::run_card;
+
+/// Runs the `#[ignore]`d subject test `test` of this binary as a user's `cargo test` would,
+/// with `env` set, and returns its output.
+fn card(test: &str, env: &[(&str, &str)]) -> Output {
+    let exe = std::env::current_exe().expect("the path of this test binary");
+    Command::new(exe)
+        .args([
+            "--ignored",
+            "--exact",
+            test,
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env_remove("WEBPOOL_CHECK")
+        .env_remove("WEBPOOL_CHECK_REPLAY")
+        .envs(env.iter().copied())
+        .output()
+        .expect("this test binary runs again")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts that `text` has a line starting with `prefix` (after trimming), and returns it.
+fn line<'a>(text: &'a str, prefix: &str) -> &'a str {
+    text.lines()
+        .map(str::trim)
+        .find(|line| line.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line starting with {prefix:?} in:\n{text}"))
+}
+
+// ===== the subjects (ignored: each fails by design, and runs only as a child) =====
+
+mod subjects {
+    use super::run_card;
+
+    webpool::book_pool!(Final, book_final::ThreadPool);
+
+    #[test]
+    #[ignore = "fails by design; run by the card tests"]
+    fn book_final() {
+        run_card::<Final>("book-final", concat!(module_path!(), "::book_final")).assert_all_pass();
+    }
+
+    /// A pool whose `new` panics.
+    pub struct PanicsInNew;
+
+    impl PanicsInNew {
+        pub fn new(size: usize) -> PanicsInNew {
+            panic!("expected panic: cannot start {size} workers");
+        }
+
+        pub fn execute<F: FnOnce() + Send + 'static>(&self, job: F) {
+            job();
+        }
+    }
+
+    webpool::book_pool!(Panicky, PanicsInNew);
+
+    #[test]
+    #[ignore = "fails by design; run by the card tests"]
+    fn panics_in_new() {
+        run_card::<Panicky>("panics-in-new", concat!(module_path!(), "::panics_in_new"))
+            .assert_all_pass();
+    }
+
+    /// The book's final pool with the import swap forgotten: std's threads and channel.
+    pub struct OnStdThreads {
+        sender: Option<std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>>,
+        workers: Vec<std::thread::JoinHandle<()>>,
+    }
+
+    impl OnStdThreads {
+        pub fn new(size: usize) -> OnStdThreads {
+            let (sender, receiver) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
+            let receiver = std::sync::Arc::new(std::sync::Mutex::new(receiver));
+            let workers = (0..size)
+                .map(|_| {
+                    let receiver = std::sync::Arc::clone(&receiver);
+                    std::thread::spawn(move || loop {
+                        let message = receiver.lock().unwrap().recv();
+                        match message {
+                            // A job touches loom's state, which panics on this thread: only
+                            // this thread ends, and the check has already failed.
+                            Ok(job) => {
+                                drop(std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)))
+                            }
+                            Err(_) => break,
+                        }
+                    })
+                })
+                .collect();
+            OnStdThreads {
+                sender: Some(sender),
+                workers,
+            }
+        }
+
+        pub fn execute<F: FnOnce() + Send + 'static>(&self, job: F) {
+            let sender = self.sender.as_ref().expect("alive until dropped");
+            sender.send(Box::new(job)).unwrap();
+        }
+    }
+
+    impl Drop for OnStdThreads {
+        fn drop(&mut self) {
+            drop(self.sender.take());
+            for worker in self.workers.drain(..) {
+                let _ = worker.join();
+            }
+        }
+    }
+
+    webpool::book_pool!(Std, OnStdThreads);
+
+    #[test]
+    #[ignore = "fails by design; run by the card tests"]
+    fn on_std_threads() {
+        run_card::<Std>(
+            "on-std-threads",
+            concat!(module_path!(), "::on_std_threads"),
+        )
+        .assert_all_pass();
+    }
+
+    /// A pool whose `execute` waits for an answer no worker ever sends, on a std channel, so
+    /// loom sees no deadlock: only the checker's watchdog can end it.
+    pub struct NeverReturns {
+        _worker: webpool::sync::thread::JoinHandle<()>,
+    }
+
+    impl NeverReturns {
+        pub fn new(size: usize) -> NeverReturns {
+            let _ = size;
+            NeverReturns {
+                _worker: webpool::sync::thread::spawn(|| {}),
+            }
+        }
+
+        pub fn execute<F: FnOnce() + Send + 'static>(&self, job: F) {
+            let (_keep_open, acknowledged) = std::sync::mpsc::channel::<()>();
+            drop(job);
+            let _ = acknowledged.recv();
+        }
+    }
+
+    webpool::book_pool!(Stuck, NeverReturns);
+
+    #[test]
+    #[ignore = "fails by design; run by the card tests"]
+    fn never_returns() {
+        run_card::<Stuck>("never-returns", concat!(module_path!(), "::never_returns"))
+            .assert_all_pass();
+    }
+}
+
+/// The macro as a user writes it, for a pool with a builder and a `Result` from `execute`:
+/// `webpool::ThreadPool` passes every check.
+mod builder_form {
+    webpool::check_pool!(
+        webpool::ThreadPool,
+        new = |size| webpool::Builder::new()
+            .threads(size)
+            .queue_capacity(2)
+            .build()
+            .expect("a small pool starts"),
+        execute = |pool, job| pool.execute(job).expect("the pool is open"),
+    );
+}
+
+// ===== the tests =====
+
+#[test]
+fn the_book_s_final_pool_gets_its_card_with_a_trace_and_a_replay() {
+    let output = card("subjects::book_final", &[]);
+    let text = stderr(&output);
+    assert!(!output.status.success(), "a failing card fails the test");
+    line(
+        &text,
+        "webpool check: book-final (6 checks under loom, search)",
+    );
+    line(&text, "ok     rendezvous");
+    line(&text, "ok     one_job_then_drop");
+    line(&text, "FAILS  panicking_job");
+    line(
+        &text,
+        "loom saw: worker 0 panicked: expected panic: job A panics",
+    );
+    line(&text, "the fix: webpool::demos::panic_kills_worker");
+    line(&text, "FAILS  backlog_is_bounded");
+    line(&text, "limit  waiting_jobs");
+    line(
+        &text,
+        "webpool check: book-final: 2 of 6 checks passed, 3 failed",
+    );
+    // The counterexample: numbered steps with the book crate's file:line, and the end state.
+    let spawn = line(&text, "1  main      new(1): spawns worker 0");
+    let book = include_str!("../../book-final/src/lib.rs");
+    let spawn_line = 1 + book
+        .lines()
+        .position(|l| l.contains("thread::spawn("))
+        .expect("the book spawns its workers");
+    assert!(
+        spawn.ends_with(&format!("checks/book-final/src/lib.rs:{spawn_line}")),
+        "the step names the line of the book's code: {spawn}"
+    );
+    line(&text, "at the end:");
+    line(&text, "swimlane: ");
+    assert!(
+        text.contains(
+            "3 of 6 checks failed (panicking_job, backlog_is_bounded, drop_while_unwinding)"
+        ),
+        "the test's own failure names the checks:\n{text}"
+    );
+    let steps = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with(char::is_numeric))
+        .count();
+    assert!(
+        steps > 0 && steps < 3 * 40,
+        "traces stay short: {steps} step lines"
+    );
+}
+
+#[test]
+fn the_replay_command_reruns_exactly_the_failing_interleaving() {
+    let text = stderr(&card("subjects::book_final", &[]));
+    let replay = line(&text, "replay: WEBPOOL_CHECK=panicking_job ");
+    let checkpoint = replay
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("WEBPOOL_CHECK_REPLAY="))
+        .expect("the command names the checkpoint");
+    assert!(
+        std::path::Path::new(checkpoint).exists(),
+        "{checkpoint} was written"
+    );
+    let searched = trace_of(&text, "FAILS  panicking_job");
+
+    let replayed = stderr(&card(
+        "subjects::book_final",
+        &[
+            ("WEBPOOL_CHECK", "panicking_job"),
+            ("WEBPOOL_CHECK_REPLAY", checkpoint),
+        ],
+    ));
+    line(
+        &replayed,
+        "webpool check: book-final (1 checks under loom, replay)",
+    );
+    line(&replayed, "FAILS  panicking_job");
+    line(
+        &replayed,
+        "loom saw: worker 0 panicked: expected panic: job A panics (interleaving 1",
+    );
+    assert_eq!(trace_of(&replayed, "FAILS  panicking_job"), searched);
+}
+
+/// The numbered steps printed under the card line starting with `head`.
+fn trace_of(text: &str, head: &str) -> Vec<String> {
+    text.lines()
+        .skip_while(|l| !l.trim().starts_with(head))
+        .skip_while(|l| !l.trim().starts_with("how it happened:"))
+        .skip(1)
+        .take_while(|l| !l.trim().starts_with("swimlane:"))
+        .map(|l| l.trim().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_pool_that_panics_in_new_is_named_on_every_line() {
+    let output = card(
+        "subjects::panics_in_new",
+        &[("WEBPOOL_CHECK", "rendezvous,panicking_job")],
+    );
+    let text = stderr(&output);
+    assert!(!output.status.success());
+    let said = line(
+        &text,
+        "loom saw: main panicked in new(2): expected panic: cannot start 2 workers",
+    );
+    assert!(said.contains("interleaving 1"), "{said}");
+    line(
+        &text,
+        "loom saw: main panicked in new(1): expected panic: cannot start 1 workers",
+    );
+}
+
+#[test]
+fn a_pool_on_std_threads_is_refused_not_passed() {
+    let output = card(
+        "subjects::on_std_threads",
+        &[("WEBPOOL_CHECK", "one_job_then_drop")],
+    );
+    let text = stderr(&output);
+    assert!(!output.status.success());
+    line(&text, "FAILS  one_job_then_drop");
+    // Which of two diagnoses comes first depends on the OS scheduler (the std worker may
+    // touch loom's types before the first `execute` returns); both name the fix.
+    let said = line(&text, "loom saw: ");
+    assert!(
+        said.contains("std::thread") && said.contains("webpool::sync::thread"),
+        "{said}"
+    );
+    assert!(
+        !text.contains("replay: "),
+        "nothing outside loom replays:\n{text}"
+    );
+}
+
+#[test]
+fn an_execute_that_never_returns_is_reported_by_the_watchdog() {
+    let output = card(
+        "subjects::never_returns",
+        &[
+            ("WEBPOOL_CHECK", "one_job_then_drop"),
+            ("WEBPOOL_CHECK_TIMEOUT", "3"),
+        ],
+    );
+    let text = stderr(&output);
+    assert!(!output.status.success());
+    line(&text, "FAILS  one_job_then_drop");
+    line(
+        &text,
+        "loom saw: no verdict after 3s (interleaving 1); main is still in execute(job A)",
+    );
+    assert!(!text.contains("replay: "), "a hang has no replay:\n{text}");
+}
+
+#[test]
+fn an_unknown_check_name_is_a_clear_error() {
+    let output = card("subjects::book_final", &[("WEBPOOL_CHECK", "rendezvuos")]);
+    let text = stderr(&output);
+    assert!(!output.status.success());
+    assert!(
+        text.contains("WEBPOOL_CHECK names no check \"rendezvuos\"; the checks are: rendezvous,"),
+        "{text}"
+    );
+}

@@ -1,0 +1,157 @@
+//! The verdict matrix: every pool of the catalog, and the Rust Book's three stages of the pool,
+//! against every check of `webpool::check`, compared with `verdicts.txt`.
+//!
+//! Each row of `verdicts.txt` is what that pool really has: a buggy pool fails exactly the
+//! checks its catalog page names, with the kind of failure (a deadlock, a panic that escapes a
+//! worker, an abort, or a property the scenario asserts), and `webpool::ThreadPool` passes
+//! everything. No false alarm, no missed bug: any cell that changes fails its test.
+//!
+//! Run with `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts --test verdicts`.
+#![cfg(loom)]
+
+use webpool::check::{run_card, Card, Limit, Outcome};
+
+/// The committed matrix.
+const MATRIX: &str = include_str!("../verdicts.txt");
+
+/// A cell as the matrix spells it: `ok`; `limit:N`, N the jobs of 2 workers that may wait
+/// for a later job (`none`: no limit; `undetermined`: another bug stopped the scenario first);
+/// or `FAILS:` and the kind of failure.
+fn cell(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Ok { .. } => "ok".to_owned(),
+        Outcome::Limit { finding, .. } => match finding {
+            Limit::Holds(jobs) => format!("limit:{jobs}"),
+            Limit::Unlimited => "limit:none".to_owned(),
+            Limit::Undetermined => "limit:undetermined".to_owned(),
+        },
+        Outcome::Fails { message, .. } => {
+            let kind = if message.starts_with("deadlock") {
+                "deadlock"
+            } else if message.contains("aborts the process") {
+                "abort"
+            } else if message.starts_with("worker") && message.contains(" panicked: ") {
+                "panic"
+            } else {
+                "property"
+            };
+            format!("FAILS:{kind}")
+        }
+    }
+}
+
+/// Asserts that `card` matches the matrix row named `subject`.
+fn assert_row(card: &Card, subject: &str) {
+    let mut lines = MATRIX
+        .lines()
+        .filter(|line| !line.trim().is_empty() && !line.starts_with('#'));
+    let header: Vec<&str> = lines
+        .next()
+        .expect("verdicts.txt has a header")
+        .split_whitespace()
+        .skip(1)
+        .collect();
+    let row: Vec<&str> = lines
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        .find(|cells| cells.first() == Some(&subject))
+        .unwrap_or_else(|| panic!("verdicts.txt has no row for {subject}"))
+        .into_iter()
+        .skip(1)
+        .collect();
+    assert_eq!(
+        header.len(),
+        row.len(),
+        "{subject}: the row has a cell per check"
+    );
+    let ran: Vec<&str> = card.outcomes.iter().map(|(name, _)| *name).collect();
+    assert_eq!(
+        ran, header,
+        "the card runs the matrix's checks, in its order"
+    );
+    let found: Vec<String> = card
+        .outcomes
+        .iter()
+        .map(|(_, outcome)| cell(outcome))
+        .collect();
+    let expected: Vec<String> = row.iter().map(|cell| (*cell).to_owned()).collect();
+    assert_eq!(
+        found, expected,
+        "{subject}: the verdicts changed (found, then expected; checks: {header:?})"
+    );
+}
+
+macro_rules! subject {
+    ($test:ident, $name:literal, BookPool $pool:ty) => {
+        #[test]
+        fn $test() {
+            let card = run_card::<$pool>($name, concat!(module_path!(), "::", stringify!($test)));
+            assert_row(&card, $name);
+        }
+    };
+    ($test:ident, $name:literal, $pool:ty) => {
+        #[test]
+        fn $test() {
+            webpool::book_pool!(Subject, $pool);
+            let card = run_card::<Subject>($name, concat!(module_path!(), "::", stringify!($test)));
+            assert_row(&card, $name);
+        }
+    };
+}
+
+// Through its `BookPool` impl, which builds the pool with a queue of 2 under loom (the
+// inherent `new` gives it 256 per worker, which 3 jobs never fill).
+subject!(thread_pool, "ThreadPool", BookPool webpool::ThreadPool);
+subject!(
+    while_let,
+    "while-let",
+    webpool::demos::while_let::WhileLetPool
+);
+subject!(
+    named_guard,
+    "named-guard",
+    webpool::demos::named_guard::NamedGuardPool
+);
+subject!(
+    join_before_close,
+    "join-before-close",
+    webpool::demos::join_before_close::JoinBeforeClosePool
+);
+subject!(
+    recv_unwrap,
+    "recv-unwrap",
+    webpool::demos::recv_unwrap::RecvUnwrapPool
+);
+subject!(if_wait, "if-wait", webpool::demos::if_wait::IfWaitPool);
+subject!(
+    lost_wakeup,
+    "lost-wakeup",
+    webpool::demos::lost_wakeup::LostWakeupPool
+);
+subject!(
+    notify_one,
+    "notify-one",
+    webpool::demos::notify_one::NotifyOnePool
+);
+subject!(
+    panic_kills_worker,
+    "panic-kills-worker",
+    webpool::demos::panic_kills_worker::PanicKillsWorkerPool
+);
+subject!(
+    unbounded,
+    "unbounded",
+    webpool::demos::unbounded::UnboundedPool
+);
+subject!(
+    thread_per_connection,
+    "thread-per-connection",
+    webpool::demos::unbounded::ThreadPerConnection
+);
+subject!(
+    repanic_in_drop,
+    "repanic-in-drop",
+    webpool::demos::repanic_in_drop::RepanicInDropPool
+);
+subject!(book_stage1, "book-stage1", book_stage1::ThreadPool);
+subject!(book_stage2, "book-stage2", book_stage2::ThreadPool);
+subject!(book_final, "book-final", book_final::ThreadPool);
