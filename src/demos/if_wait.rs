@@ -29,7 +29,7 @@
 //!
 //! # How loom reports it
 //!
-//! Model `one_job_then_drop` in `loom_tests/demos.rs` (two workers, one job, then drop):
+//! Check `one_job_then_drop` of the checker ([`crate::check`]) (two workers, one job, then drop):
 //! worker 0 sleeps, `execute` wakes it, worker 1 takes the job first, and worker 0 panics:
 //! ``called `Option::unwrap()` on a `None` value``. Two preemptions reach it (one to let worker
 //! 0 sleep before the job arrives, one to let worker 1 take it before the pool closes).
@@ -48,6 +48,18 @@
 //! later a worker panics with ``called `Option::unwrap()` on a `None` value``, the poisoned
 //! lock panics the accept loop, and the server aborts (the race needs a worker woken while
 //! another is free, so it takes a burst to hit it).
+//!
+//! # On the report card
+//!
+//! Row `if-wait` of the verdict matrix (`checks/verdicts/verdicts.txt`, asserted by
+//! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`): this pool fails
+//! `rendezvous` (a panic escaping a worker), `one_job_then_drop` (a panic escaping a worker),
+//! `panicking_job` (a panic escaping a worker), `backlog_is_bounded` (a panic escaping a
+//! worker), `drop_while_unwinding` (a panic escaping a worker); `waiting_jobs` reads `limit:1`.
+//! Its counterexample for `one_job_then_drop`, as the card prints it (the `file:line`s are this
+//! page's), and as the swimlane the checker draws from the same trace:
+#![doc = concat!("\n```text\n", include_str!("../../docs/traces/if-wait.one_job_then_drop.txt"), "```\n")]
+#![doc = include_str!("../../docs/traces/if-wait.one_job_then_drop.svg")]
 
 use std::collections::VecDeque;
 

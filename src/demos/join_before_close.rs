@@ -28,9 +28,9 @@
 //!
 //! # How loom reports it
 //!
-//! Model `one_job_then_drop` in `loom_tests/demos.rs` (two workers, one job, then the pool is
-//! dropped): `deadlock; threads = [...]`, the caller waiting to join and every worker waiting
-//! in `recv`. No preemption is needed.
+//! Check `one_job_then_drop` of the checker ([`crate::check`]) (two workers, one job, then the
+//! pool is dropped): `deadlock; threads = [...]`, the caller waiting to join and every worker
+//! waiting in `recv`. No preemption is needed.
 //!
 //! # The fix
 //!
@@ -42,6 +42,18 @@
 //!
 //! `webpool --pool join-before-close`, then `curl localhost:7878/shutdown`: the server prints
 //! `Shutting down worker 0` and never exits (with `--pool fixed` it exits at once).
+//!
+//! # On the report card
+//!
+//! Row `join-before-close` of the verdict matrix (`checks/verdicts/verdicts.txt`, asserted by
+//! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`): this pool fails
+//! `rendezvous` (a deadlock), `one_job_then_drop` (a deadlock), `panicking_job` (a panic
+//! escaping a worker), `backlog_is_bounded` (a deadlock), `drop_while_unwinding` (a panic
+//! escaping a worker); `waiting_jobs` reads `limit:0`. Its counterexample for
+//! `one_job_then_drop`, as the card prints it (the `file:line`s are this page's), and as the
+//! swimlane the checker draws from the same trace:
+#![doc = concat!("\n```text\n", include_str!("../../docs/traces/join-before-close.one_job_then_drop.txt"), "```\n")]
+#![doc = include_str!("../../docs/traces/join-before-close.one_job_then_drop.svg")]
 
 use super::BookPool;
 use crate::sync::{mpsc, thread, Arc, Mutex};

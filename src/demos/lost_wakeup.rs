@@ -30,7 +30,7 @@
 //!
 //! # How loom reports it
 //!
-//! Model `one_job_then_drop` in `loom_tests/demos.rs`: `deadlock; threads = [...]`, in the
+//! Check `one_job_then_drop` of the checker ([`crate::check`]): `deadlock; threads = [...]`, in the
 //! very first interleaving loom explores. There the worker loads the flag after `Drop` stored
 //! it, yet nothing orders the load after the store (the lock was not involved), so the load
 //! may still return `false`, and loom lets it: the worker goes to sleep after the only
@@ -50,6 +50,18 @@
 //! `webpool --pool lost-wakeup`, then `curl localhost:7878/shutdown`: usually the server
 //! exits, but the window is a few instructions wide, so now and then it hangs for good; loom
 //! finds that interleaving every time.
+//!
+//! # On the report card
+//!
+//! Row `lost-wakeup` of the verdict matrix (`checks/verdicts/verdicts.txt`, asserted by
+//! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`): this pool fails
+//! `rendezvous` (a deadlock), `one_job_then_drop` (a deadlock), `panicking_job` (a panic
+//! escaping a worker), `backlog_is_bounded` (a deadlock), `drop_while_unwinding` (a panic
+//! escaping a worker); `waiting_jobs` reads `limit:0`. Its counterexample for
+//! `one_job_then_drop`, as the card prints it (the `file:line`s are this page's), and as the
+//! swimlane the checker draws from the same trace:
+#![doc = concat!("\n```text\n", include_str!("../../docs/traces/lost-wakeup.one_job_then_drop.txt"), "```\n")]
+#![doc = include_str!("../../docs/traces/lost-wakeup.one_job_then_drop.svg")]
 
 use std::collections::VecDeque;
 

@@ -27,8 +27,8 @@
 //!
 //! # How loom reports it
 //!
-//! Model `rendezvous` in `loom_tests/demos.rs` (job A waits for a signal job B sends): loom
-//! reports `deadlock; threads = [...]`, with no preemption needed.
+//! Check `rendezvous` of the checker ([`crate::check`]) (job A waits for a signal job B sends):
+//! loom reports `deadlock; threads = [...]`, with no preemption needed.
 //!
 //! # The fix
 //!
@@ -40,6 +40,18 @@
 //!
 //! `webpool --pool named-guard`; then `/hold` and `/release` as for
 //! [`while_let`](super::while_let).
+//!
+//! # On the report card
+//!
+//! Row `named-guard` of the verdict matrix (`checks/verdicts/verdicts.txt`, asserted by
+//! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`): this pool fails
+//! `rendezvous` (a deadlock), `panicking_job` (a panic escaping a worker), `backlog_is_bounded`
+//! (the scenario's assertion), `drop_while_unwinding` (a panic escaping a worker); it passes
+//! `one_job_then_drop`; `waiting_jobs` reads `limit:0`. Its counterexample for `rendezvous`, as
+//! the card prints it (the `file:line`s are this page's), and as the swimlane the checker draws
+//! from the same trace:
+#![doc = concat!("\n```text\n", include_str!("../../docs/traces/named-guard.rendezvous.txt"), "```\n")]
+#![doc = include_str!("../../docs/traces/named-guard.rendezvous.svg")]
 
 use super::BookPool;
 use crate::sync::{mpsc, thread, Arc, Mutex};

@@ -19,7 +19,7 @@
 //!
 //! # How loom reports it
 //!
-//! Model `one_job_then_drop` in `loom_tests/demos.rs` (two workers): once both workers are
+//! Check `one_job_then_drop` of the checker ([`crate::check`]) (two workers): once both workers are
 //! asleep when the pool is dropped, `deadlock; threads = [...]`.
 //!
 //! # The fix
@@ -32,6 +32,18 @@
 //!
 //! `webpool --pool notify-one --threads 4`, then `curl localhost:7878/shutdown`: the server
 //! prints `Shutting down worker 0`, then hangs, with three workers still asleep.
+//!
+//! # On the report card
+//!
+//! Row `notify-one` of the verdict matrix (`checks/verdicts/verdicts.txt`, asserted by
+//! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`): this pool fails
+//! `rendezvous` (a deadlock), `one_job_then_drop` (a deadlock), `panicking_job` (a panic
+//! escaping a worker), `backlog_is_bounded` (the scenario's assertion), `drop_while_unwinding`
+//! (a panic escaping a worker); `waiting_jobs` reads `limit:0`. Its counterexample for
+//! `one_job_then_drop`, as the card prints it (the `file:line`s are this page's), and as the
+//! swimlane the checker draws from the same trace:
+#![doc = concat!("\n```text\n", include_str!("../../docs/traces/notify-one.one_job_then_drop.txt"), "```\n")]
+#![doc = include_str!("../../docs/traces/notify-one.one_job_then_drop.svg")]
 
 use std::collections::VecDeque;
 

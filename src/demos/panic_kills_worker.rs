@@ -28,8 +28,8 @@
 //!
 //! # How loom reports it
 //!
-//! Model `panicking_job` in `loom_tests/demos.rs` (one worker; a job that panics, then a job
-//! that must still run): the job's panic escapes its worker, and loom reports it
+//! Check `panicking_job` of the checker ([`crate::check`]) (one worker; a job that panics, then
+//! a job that must still run): the job's panic escapes its worker, and loom reports it
 //! (`expected panic: the job failed`), since any panic that ends a thread fails a model. No
 //! preemption is needed.
 //!
@@ -45,6 +45,18 @@
 //! `webpool --pool panic-kills-worker --threads 4`, then four empty connections
 //! (`for i in 1 2 3 4; do nc -z localhost 7878; done`), then `curl localhost:7878/`: no answer,
 //! and the server dies. `--pool fixed` logs the four panics and answers.
+//!
+//! # On the report card
+//!
+//! Row `panic-kills-worker` of the verdict matrix (`checks/verdicts/verdicts.txt`, asserted by
+//! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`): this pool fails
+//! `panicking_job` (a panic escaping a worker), `backlog_is_bounded` (the scenario's
+//! assertion), `drop_while_unwinding` (a panic escaping a worker); it passes `rendezvous`,
+//! `one_job_then_drop`; `waiting_jobs` reads `limit:1`. Its counterexample for `panicking_job`,
+//! as the card prints it (the `file:line`s are this page's), and as the swimlane the checker
+//! draws from the same trace:
+#![doc = concat!("\n```text\n", include_str!("../../docs/traces/panic-kills-worker.panicking_job.txt"), "```\n")]
+#![doc = include_str!("../../docs/traces/panic-kills-worker.panicking_job.svg")]
 
 use super::BookPool;
 use crate::sync::{mpsc, thread, Arc, Mutex};

@@ -25,8 +25,8 @@
 //!
 //! # How loom reports it
 //!
-//! Model `one_job_then_drop` in `loom_tests/demos.rs` (two workers, one job, then drop): the
-//! first worker to see the closed channel panics, and loom reports that panic,
+//! Check `one_job_then_drop` of the checker ([`crate::check`]) (two workers, one job, then
+//! drop): the first worker to see the closed channel panics, and loom reports that panic,
 //! ``called `Result::unwrap()` on an `Err` value: RecvError``. It needs no preemption.
 //!
 //! # The fix
@@ -41,6 +41,18 @@
 //! `webpool --pool recv-unwrap`, then `curl localhost:7878/shutdown`: every worker panics with
 //! `RecvError`, and the server dies with a panic in `Drop` (exit status 101); `--pool fixed`
 //! exits cleanly.
+//!
+//! # On the report card
+//!
+//! Row `recv-unwrap` of the verdict matrix (`checks/verdicts/verdicts.txt`, asserted by
+//! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`): this pool fails
+//! `rendezvous` (a panic escaping a worker), `one_job_then_drop` (a panic escaping a worker),
+//! `panicking_job` (a panic escaping a worker), `backlog_is_bounded` (a panic escaping a
+//! worker), `drop_while_unwinding` (a panic escaping a worker); `waiting_jobs` reads `limit:1`.
+//! Its counterexample for `one_job_then_drop`, as the card prints it (the `file:line`s are this
+//! page's), and as the swimlane the checker draws from the same trace:
+#![doc = concat!("\n```text\n", include_str!("../../docs/traces/recv-unwrap.one_job_then_drop.txt"), "```\n")]
+#![doc = include_str!("../../docs/traces/recv-unwrap.one_job_then_drop.svg")]
 
 use super::BookPool;
 use crate::sync::{mpsc, thread, Arc, Mutex};

@@ -50,6 +50,18 @@
 //! book's handler unwraps the missing request line and panics, and the worker survives it),
 //! then `curl localhost:7878/shutdown`: the server stops by panicking in `Drop` (exit 101)
 //! instead of exiting cleanly.
+//!
+//! # On the report card
+//!
+//! Row `repanic-in-drop` of the verdict matrix (`checks/verdicts/verdicts.txt`, asserted by
+//! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`): this pool fails
+//! `backlog_is_bounded` (the scenario's assertion), `drop_while_unwinding` (a panic in `Drop`
+//! during unwinding); it passes `rendezvous`, `one_job_then_drop`, `panicking_job`;
+//! `waiting_jobs` reads `limit:1`. Its counterexample for `drop_while_unwinding`, as the card
+//! prints it (the `file:line`s are this page's), and as the swimlane the checker draws from the
+//! same trace:
+#![doc = concat!("\n```text\n", include_str!("../../docs/traces/repanic-in-drop.drop_while_unwinding.txt"), "```\n")]
+#![doc = include_str!("../../docs/traces/repanic-in-drop.drop_while_unwinding.svg")]
 
 use super::BookPool;
 use crate::sync::{mpsc, thread, Arc, AtomicBool, Mutex, Ordering};

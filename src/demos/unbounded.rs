@@ -33,7 +33,7 @@
 //! `tests/demos.rs` blocks the workers and submits thousands of jobs: every `execute` returns
 //! at once, the count (and the memory the jobs hold) grows with every one, while
 //! [`ThreadPool::try_execute`](crate::ThreadPool::try_execute) reports `Full` at the queue's
-//! capacity. loom confirms it in model `backlog_is_bounded` (`loom_tests/demos.rs`): with the
+//! capacity. loom confirms it in check `backlog_is_bounded` (of [`crate::check`]): with the
 //! only worker blocked, a producer's three submissions all return, and the model's assertion
 //! fails.
 //!
@@ -50,6 +50,20 @@
 //! `for i in $(seq 500); do curl -s localhost:7878/sleep >/dev/null & done`: the server
 //! accepts all 500 at once and holds them; the last answer comes 500 sleeps later. With
 //! `--pool thread-per-connection`, watch `ps -o nlwp= -p $(pgrep webpool)` count 500 threads.
+//!
+//! # On the report card
+//!
+//! Row `unbounded` of the verdict matrix (`checks/verdicts/verdicts.txt`, asserted by
+//! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`) (`thread-per-connection`,
+//! the other pool of this page, fails every check but `drop_while_unwinding`'s panic the same
+//! way, and `backlog_is_bounded` by starting more threads than loom can model): this pool fails
+//! `panicking_job` (a panic escaping a worker), `backlog_is_bounded` (the scenario's
+//! assertion), `drop_while_unwinding` (a panic escaping a worker); it passes `rendezvous`,
+//! `one_job_then_drop`; `waiting_jobs` reads `limit:1`. Its counterexample for
+//! `backlog_is_bounded`, as the card prints it (the `file:line`s are this page's), and as the
+//! swimlane the checker draws from the same trace:
+#![doc = concat!("\n```text\n", include_str!("../../docs/traces/unbounded.backlog_is_bounded.txt"), "```\n")]
+#![doc = include_str!("../../docs/traces/unbounded.backlog_is_bounded.svg")]
 
 use super::BookPool;
 use crate::sync::{mpsc, thread, Arc, AtomicUsize, Mutex, Ordering};

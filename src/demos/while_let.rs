@@ -23,10 +23,10 @@
 //!
 //! # How loom reports it
 //!
-//! Model `rendezvous` in `loom_tests/demos.rs`: two workers, job A waits for a signal that job
-//! B sends. loom reports `deadlock; threads = [...]`: A waits for the signal, the other worker
-//! waits for the lock, and the pool's `Drop` waits to join them. It needs no preemption at
-//! all: whichever worker receives A holds the lock from then on.
+//! Check `rendezvous` of the checker ([`crate::check`]): two workers, job A waits for a signal
+//! that job B sends. loom reports `deadlock; threads = [...]`: A waits for the signal, the
+//! other worker waits for the lock, and the pool's `Drop` waits to join them. It needs no
+//! preemption at all: whichever worker receives A holds the lock from then on.
 //!
 //! # The fix
 //!
@@ -40,6 +40,18 @@
 //! `webpool --pool while-let`, then `curl localhost:7878/hold` in one terminal and
 //! `curl localhost:7878/release` in another: neither returns (with `--pool fixed` both do).
 //! Interrupt the first `curl`; its job gives up, lets go of the lock, and the second returns.
+//!
+//! # On the report card
+//!
+//! Row `while-let` of the verdict matrix (`checks/verdicts/verdicts.txt`, asserted by
+//! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`): this pool fails
+//! `rendezvous` (a deadlock), `panicking_job` (a panic escaping a worker), `backlog_is_bounded`
+//! (the scenario's assertion), `drop_while_unwinding` (a panic escaping a worker); it passes
+//! `one_job_then_drop`; `waiting_jobs` reads `limit:0`. Its counterexample for `rendezvous`, as
+//! the card prints it (the `file:line`s are this page's), and as the swimlane the checker draws
+//! from the same trace:
+#![doc = concat!("\n```text\n", include_str!("../../docs/traces/while-let.rendezvous.txt"), "```\n")]
+#![doc = include_str!("../../docs/traces/while-let.rendezvous.svg")]
 
 use super::BookPool;
 use crate::sync::{mpsc, thread, Arc, Mutex};

@@ -80,12 +80,83 @@ fn assert_row(card: &Card, subject: &str) {
     );
 }
 
+/// The failure each pool's catalog page shows as its counterexample (docs/traces/).
+const SHOWCASE: &[(&str, &str)] = &[
+    ("while-let", "rendezvous"),
+    ("named-guard", "rendezvous"),
+    ("join-before-close", "one_job_then_drop"),
+    ("recv-unwrap", "one_job_then_drop"),
+    ("if-wait", "one_job_then_drop"),
+    ("lost-wakeup", "one_job_then_drop"),
+    ("notify-one", "one_job_then_drop"),
+    ("panic-kills-worker", "panicking_job"),
+    ("unbounded", "backlog_is_bounded"),
+    ("thread-per-connection", "backlog_is_bounded"),
+    ("repanic-in-drop", "drop_while_unwinding"),
+    ("book-stage1", "one_job_then_drop"),
+    ("book-stage2", "rendezvous"),
+    ("book-final", "panicking_job"),
+];
+
+/// Checks `subject`'s showcased counterexample against the committed one in `docs/traces/`
+/// (`SUBJECT.CHECK.txt`, the card's lines without the timing, and `SUBJECT.CHECK.svg`), or,
+/// with `WEBPOOL_UPDATE_TRACES=1`, writes it there. loom's exploration is deterministic, so a
+/// difference means the pool, the checker or the catalog changed: refresh and review it.
+fn assert_showcase(card: &Card, subject: &str) {
+    let Some((_, check)) = SHOWCASE.iter().find(|(name, _)| *name == subject) else {
+        return;
+    };
+    let Some(Outcome::Fails {
+        message,
+        interleaving,
+        bound,
+        trace,
+        svg,
+        ..
+    }) = card.outcome(check)
+    else {
+        panic!("{subject}: the showcased check {check} did not fail");
+    };
+    let mut text = format!(
+        "FAILS  {check}\nloom saw: {message} (interleaving {interleaving}, bound {bound})\n"
+    );
+    for line in trace {
+        text.push_str(line);
+        text.push('\n');
+    }
+    let picture = std::fs::read_to_string(svg.as_ref().expect("a failure has a swimlane"))
+        .expect("the swimlane was written");
+    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/traces");
+    let text_file = docs.join(format!("{subject}.{check}.txt"));
+    let svg_file = docs.join(format!("{subject}.{check}.svg"));
+    if std::env::var_os("WEBPOOL_UPDATE_TRACES").is_some() {
+        std::fs::create_dir_all(&docs).expect("docs/traces can be created");
+        std::fs::write(&text_file, &text).expect("the trace is written");
+        std::fs::write(&svg_file, &picture).expect("the swimlane is written");
+        return;
+    }
+    let committed = std::fs::read_to_string(&text_file).unwrap_or_default();
+    assert_eq!(
+        committed,
+        text,
+        "{}: the counterexample changed; review it, and refresh with WEBPOOL_UPDATE_TRACES=1",
+        text_file.display()
+    );
+    let committed = std::fs::read_to_string(&svg_file).unwrap_or_default();
+    assert!(
+        committed == picture,
+        "{}: the swimlane changed; refresh with WEBPOOL_UPDATE_TRACES=1",
+        svg_file.display()
+    );
+}
+
 macro_rules! subject {
     ($test:ident, $name:literal, BookPool $pool:ty) => {
         #[test]
         fn $test() {
             let card = run_card::<$pool>($name, concat!(module_path!(), "::", stringify!($test)));
             assert_row(&card, $name);
+            assert_showcase(&card, $name);
         }
     };
     ($test:ident, $name:literal, $pool:ty) => {
@@ -94,6 +165,7 @@ macro_rules! subject {
             webpool::book_pool!(Subject, $pool);
             let card = run_card::<Subject>($name, concat!(module_path!(), "::", stringify!($test)));
             assert_row(&card, $name);
+            assert_showcase(&card, $name);
         }
     };
 }
