@@ -132,3 +132,61 @@ fn try_recv_tells_empty_from_disconnected() {
         },
     );
 }
+
+/// A `sync_channel(1)` pushes back: the sender's second `send` returns only after the first
+/// message was received, so the sender never gets more than one message ahead; every message
+/// arrives, in order. (An unbounded channel fails the first assertion; the checker's
+/// `backlog_is_bounded` shows the same on whole pools: `book-final` against `book-fixed`.)
+#[test]
+fn sync_channel_makes_send_wait_for_room() {
+    check("sync_channel_makes_send_wait_for_room", SMALL_MODEL, || {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let received = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&received);
+        let receiver = thread::spawn(move || {
+            for expected in 0..3 {
+                assert_eq!(rx.recv(), Ok(expected));
+                seen.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        for n in 0..3 {
+            tx.send(n).unwrap();
+            // After the n-th send, at most `bound` (1) messages are buffered, so at least
+            // n of the n + 1 sent have been taken out.
+            let taken = received.load(Ordering::SeqCst);
+            assert!(
+                taken + 2 > n,
+                "send {n} returned with {taken} received: no back-pressure"
+            );
+        }
+        receiver.join().unwrap();
+    });
+}
+
+/// A `sync_channel(0)` is a rendezvous: `send` returns once its message is received; a
+/// sender blocked on a full channel gets its message back when the receiver goes.
+#[test]
+fn sync_channel_rendezvous_and_disconnection() {
+    check(
+        "sync_channel_rendezvous_and_disconnection",
+        SMALL_MODEL,
+        || {
+            let (tx, rx) = mpsc::sync_channel(0);
+            let received = Arc::new(AtomicUsize::new(0));
+            let seen = Arc::clone(&received);
+            let receiver = thread::spawn(move || {
+                assert_eq!(rx.recv(), Ok(7));
+                seen.fetch_add(1, Ordering::SeqCst);
+                // Dropping the receiver releases the next send.
+            });
+            tx.send(7).unwrap();
+            receiver.join().unwrap();
+            assert_eq!(received.load(Ordering::SeqCst), 1);
+            assert_eq!(tx.send(8), Err(SendError(8)));
+            assert!(matches!(
+                tx.try_send(9),
+                Err(mpsc::TrySendError::Disconnected(9))
+            ));
+        },
+    );
+}

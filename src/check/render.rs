@@ -200,6 +200,9 @@ pub fn end_text(trace: &Trace, thread: usize, end: &End) -> (String, Option<supe
                     None => format!("waits for {}", object(*lock)),
                 },
                 Blocked::Wait { condvar } => format!("sleeps on {}", object(*condvar)),
+                Blocked::Send { channel } => {
+                    format!("waits in send on {} (full)", object(*channel))
+                }
                 Blocked::Recv { channel } => {
                     format!("waits in recv on {} (empty, not closed)", object(*channel))
                 }

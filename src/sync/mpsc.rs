@@ -20,10 +20,16 @@
 //! themselves model-checked in `loom_tests/channel.rs`.
 
 #[cfg(not(loom))]
-pub use std::sync::mpsc::{channel, Iter, Receiver, RecvError, SendError, Sender, TryRecvError};
+pub use std::sync::mpsc::{
+    channel, sync_channel, Iter, Receiver, RecvError, SendError, Sender, SyncSender, TryRecvError,
+    TrySendError,
+};
 
 #[cfg(loom)]
-pub use self::model::{channel, Iter, Receiver, RecvError, SendError, Sender, TryRecvError};
+pub use self::model::{
+    channel, sync_channel, Iter, Receiver, RecvError, SendError, Sender, SyncSender, TryRecvError,
+    TrySendError,
+};
 
 #[cfg(loom)]
 mod model {
@@ -56,8 +62,10 @@ mod model {
                 queue: VecDeque::new(),
                 senders: 1,
                 receiver_alive: true,
+                received: 0,
             }),
             available: Condvar::new(),
+            bound: None,
         });
         let sender = Sender {
             shared: Arc::clone(&shared),
@@ -67,6 +75,49 @@ mod model {
             _not_sync: PhantomData,
         };
         (sender, receiver)
+    }
+
+    /// Creates a channel that holds at most `bound` messages; see
+    /// [`std::sync::mpsc::sync_channel`]. With `bound` 0, `send` waits until its message is
+    /// received (a rendezvous).
+    #[track_caller]
+    pub fn sync_channel<T>(bound: usize) -> (SyncSender<T>, Receiver<T>) {
+        let shared = Arc::new(Shared {
+            id: trace::object(ObjectKind::Channel, Location::caller()),
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                senders: 1,
+                receiver_alive: true,
+                received: 0,
+            }),
+            available: Condvar::new(),
+            bound: Some((bound, Condvar::new())),
+        });
+        let sender = SyncSender {
+            inner: Sender {
+                shared: Arc::clone(&shared),
+            },
+        };
+        let receiver = Receiver {
+            shared,
+            _not_sync: PhantomData,
+        };
+        (sender, receiver)
+    }
+
+    /// The sending half of a [`sync_channel`]; see [`std::sync::mpsc::SyncSender`].
+    pub struct SyncSender<T> {
+        /// A sender of the same shared state; only `send` differs.
+        inner: Sender<T>,
+    }
+
+    /// Why `try_send` did not send; the message is handed back.
+    #[derive(PartialEq, Eq, Clone, Copy)]
+    pub enum TrySendError<T> {
+        /// The channel holds `bound` messages already.
+        Full(T),
+        /// The receiver is gone.
+        Disconnected(T),
     }
 
     /// The sending half; see [`std::sync::mpsc::Sender`].
@@ -112,6 +163,10 @@ mod model {
         state: Mutex<State<T>>,
         /// The receiver waits here for a message or for the last sender to go.
         available: Condvar,
+        /// For a `sync_channel`: its bound, and where senders wait for room (or, with bound
+        /// 0, for their message to be received). `None` for `channel`, whose model is then
+        /// exactly what it was before `sync_channel` existed.
+        bound: Option<(usize, Condvar)>,
     }
 
     /// The channel's state, guarded by `Shared::state`.
@@ -122,6 +177,8 @@ mod model {
         senders: usize,
         /// Whether the `Receiver` is alive.
         receiver_alive: bool,
+        /// Messages received so far (a rendezvous sender waits for its own to be).
+        received: u64,
     }
 
     impl<T> Sender<T> {
@@ -161,6 +218,134 @@ mod model {
             Ok(())
         }
     }
+
+    impl<T> SyncSender<T> {
+        /// Sends `value`, waiting while the channel is full (with bound 0: until the value
+        /// is received), or hands it back if the receiver is gone.
+        ///
+        /// # Errors
+        ///
+        /// [`SendError`] holding `value` if the receiver has been dropped. (With bound 0,
+        /// a receiver dropped after the value was handed over but before it was taken
+        /// drops the value, and `send` returns `Ok`.)
+        #[track_caller]
+        pub fn send(&self, value: T) -> Result<(), SendError<T>> {
+            let shared = &self.inner.shared;
+            let (bound, space) = shared.bound.as_ref().expect("a sync channel has a bound");
+            let (channel, at) = (shared.id, Some(Location::caller()));
+            let mut state = lock(shared);
+            while state.receiver_alive && state.queue.len() >= (*bound).max(1) {
+                trace::block(Blocked::Send { channel }, at);
+                state = space.wait(state).unwrap_or_else(PoisonError::into_inner);
+                trace::unblock();
+            }
+            if !state.receiver_alive {
+                trace::record(
+                    Action::Send {
+                        channel,
+                        delivered: false,
+                    },
+                    at,
+                );
+                return Err(SendError(value));
+            }
+            state.queue.push_back(value);
+            let ticket = state.received + state.queue.len() as u64;
+            trace::record(
+                Action::Send {
+                    channel,
+                    delivered: true,
+                },
+                at,
+            );
+            if *bound == 0 {
+                shared.available.notify_one();
+                trace::block(Blocked::Send { channel }, at);
+                while state.receiver_alive && state.received < ticket {
+                    state = space.wait(state).unwrap_or_else(PoisonError::into_inner);
+                }
+                trace::unblock();
+                return Ok(());
+            }
+            drop(state);
+            shared.available.notify_one();
+            Ok(())
+        }
+
+        /// Sends `value` if there is room now; never waits.
+        ///
+        /// # Errors
+        ///
+        /// [`TrySendError::Full`] if the channel holds `bound` messages (with bound 0:
+        /// always, as no receiver is known to be waiting), [`TrySendError::Disconnected`] if
+        /// the receiver is gone; both hold `value`.
+        #[track_caller]
+        pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+            let shared = &self.inner.shared;
+            let (bound, _) = shared.bound.as_ref().expect("a sync channel has a bound");
+            let (channel, at) = (shared.id, Some(Location::caller()));
+            let mut state = lock(shared);
+            if !state.receiver_alive {
+                trace::record(
+                    Action::Send {
+                        channel,
+                        delivered: false,
+                    },
+                    at,
+                );
+                return Err(TrySendError::Disconnected(value));
+            }
+            if state.queue.len() >= *bound {
+                return Err(TrySendError::Full(value));
+            }
+            state.queue.push_back(value);
+            trace::record(
+                Action::Send {
+                    channel,
+                    delivered: true,
+                },
+                at,
+            );
+            drop(state);
+            shared.available.notify_one();
+            Ok(())
+        }
+    }
+
+    impl<T> Clone for SyncSender<T> {
+        fn clone(&self) -> SyncSender<T> {
+            SyncSender {
+                inner: self.inner.clone(),
+            }
+        }
+    }
+
+    impl<T> fmt::Debug for SyncSender<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("SyncSender").finish_non_exhaustive()
+        }
+    }
+
+    /// Prints `Full(..)` or `Disconnected(..)`, as std does.
+    impl<T> fmt::Debug for TrySendError<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                TrySendError::Full(_) => f.write_str("Full(..)"),
+                TrySendError::Disconnected(_) => f.write_str("Disconnected(..)"),
+            }
+        }
+    }
+
+    impl<T> fmt::Display for TrySendError<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                TrySendError::Full(_) => f.write_str("sending on a full channel"),
+                TrySendError::Disconnected(_) => f.write_str("sending on a closed channel"),
+            }
+        }
+    }
+
+    impl<T> std::error::Error for TrySendError<T> {}
 
     impl<T> Clone for Sender<T> {
         fn clone(&self) -> Sender<T> {
@@ -203,6 +388,10 @@ mod model {
             let mut state = lock(&self.shared);
             let received = loop {
                 if let Some(value) = state.queue.pop_front() {
+                    state.received += 1;
+                    if let Some((_, space)) = &self.shared.bound {
+                        space.notify_all();
+                    }
                     break Ok(value);
                 }
                 if state.senders == 0 {
@@ -230,7 +419,13 @@ mod model {
         pub fn try_recv(&self) -> Result<T, TryRecvError> {
             let mut state = lock(&self.shared);
             let received = match state.queue.pop_front() {
-                Some(value) => Ok(value),
+                Some(value) => {
+                    state.received += 1;
+                    if let Some((_, space)) = &self.shared.bound {
+                        space.notify_all();
+                    }
+                    Ok(value)
+                }
                 None if state.senders == 0 => Err(TryRecvError::Disconnected),
                 None => Err(TryRecvError::Empty),
             };
@@ -253,6 +448,10 @@ mod model {
             state.receiver_alive = false;
             let undelivered = mem::take(&mut state.queue);
             drop(state);
+            if let Some((_, space)) = &self.shared.bound {
+                // Senders waiting for room or for a rendezvous: the answer is now "gone".
+                space.notify_all();
+            }
             // As std does: the messages nobody will receive are dropped now, outside the
             // lock (their destructors may do anything).
             drop(undelivered);

@@ -44,7 +44,7 @@ mod model {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let child = trace::spawn(None, Location::caller());
+        let child = trace::spawn(None, Some(Location::caller()));
         JoinHandle {
             child,
             inner: loom::thread::spawn(run_traced(child, f)),
@@ -52,13 +52,12 @@ mod model {
     }
 
     /// Spawns a thread that the trace names `label` (the checker's own threads).
-    #[track_caller]
     pub(crate) fn spawn_labelled<F, T>(label: &str, f: F) -> JoinHandle<T>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let child = trace::spawn(Some(label), Location::caller());
+        let child = trace::spawn(Some(label), None);
         JoinHandle {
             child,
             inner: loom::thread::spawn(run_traced(child, f)),
@@ -159,7 +158,7 @@ mod model {
             F: FnOnce() -> T + Send + 'static,
             T: Send + 'static,
         {
-            let child = trace::spawn(None, Location::caller());
+            let child = trace::spawn(None, Some(Location::caller()));
             let inner = self.inner.spawn(run_traced(child, f))?;
             Ok(JoinHandle { child, inner })
         }

@@ -150,6 +150,11 @@ pub enum Blocked {
         /// The condition variable.
         condvar: usize,
     },
+    /// In `send` on a full `channel` (or a rendezvous waiting for its message to be taken).
+    Send {
+        /// The channel.
+        channel: usize,
+    },
     /// In `recv` on an empty `channel`.
     Recv {
         /// The channel.
@@ -369,9 +374,13 @@ mod recorder {
     }
 
     /// Records that the calling thread spawns a thread at `at`; returns the new thread's
-    /// index for [`enter`]. Threads spawned by the checker are named by `label`; the pool's
-    /// are `worker 0`, `worker 1`, ... in spawn order.
-    pub(crate) fn spawn(label: Option<&str>, at: &'static Location<'static>) -> Option<usize> {
+    /// index for [`enter`]. Threads spawned by the checker are named by `label` (and have no
+    /// site: they are not the pool's); the pool's are `worker 0`, `worker 1`, ... in spawn
+    /// order.
+    pub(crate) fn spawn(
+        label: Option<&str>,
+        at: Option<&'static Location<'static>>,
+    ) -> Option<usize> {
         if !recording() {
             return None;
         }
@@ -389,7 +398,7 @@ mod recorder {
             state.trace.ends.push(End::Running);
             state.trace.threads.len() - 1
         };
-        record(Action::Spawn { child }, Some(at));
+        record(Action::Spawn { child }, at);
         Some(child)
     }
 

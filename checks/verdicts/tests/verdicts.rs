@@ -227,3 +227,4 @@ subject!(
 subject!(book_stage1, "book-stage1", book_stage1::ThreadPool);
 subject!(book_stage2, "book-stage2", book_stage2::ThreadPool);
 subject!(book_final, "book-final", book_final::ThreadPool);
+subject!(book_fixed, "book-fixed", book_fixed::ThreadPool);

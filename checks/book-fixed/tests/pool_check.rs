@@ -1,0 +1,2 @@
+#![cfg(loom)]
+webpool::check_pool!(book_fixed::ThreadPool);
