@@ -29,6 +29,8 @@
 
 pub mod atomic;
 pub mod mpsc;
+#[cfg(loom)]
+pub mod spurious;
 pub mod thread;
 pub(crate) mod trace;
 #[cfg(loom)]

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use super::catalog::{self, Check, Kind, CHECKS};
 use super::{render, svg, BookPool, End, Trace};
-use crate::sync::trace;
+use crate::sync::{spurious, trace};
 
 /// Names the check a child process runs: `TEST|CHECK|MODE`.
 const CHILD_ENV: &str = "WEBPOOL_CHECK_CHILD";
@@ -35,6 +35,8 @@ const DIR_ENV: &str = "WEBPOOL_CHECK_DIR";
 const FILTER_ENV: &str = "WEBPOOL_CHECK";
 /// A checkpoint file to replay (with `WEBPOOL_CHECK` naming its check).
 const REPLAY_ENV: &str = "WEBPOOL_CHECK_REPLAY";
+/// Which wait the spurious-wake-up check makes spurious (a replay names it).
+const SPURIOUS_ENV: &str = "WEBPOOL_CHECK_SPURIOUS_AT";
 /// Seconds a check may run before it is reported as hung.
 const TIMEOUT_ENV: &str = "WEBPOOL_CHECK_TIMEOUT";
 /// The default of [`TIMEOUT_ENV`].
@@ -66,6 +68,8 @@ pub enum Outcome {
         svg: Option<PathBuf>,
         /// The command that replays exactly this interleaving, if it could be recorded.
         replay: Option<String>,
+        /// For `spurious_wakeup`: which wait of the execution returned spuriously.
+        spurious_wait: Option<usize>,
     },
     /// A limit of the pool's design: where the scenario stops.
     Limit {
@@ -298,10 +302,13 @@ impl Parent {
     /// Runs `check` in a child (twice if it fails, to record the replay), and reads what it
     /// found.
     fn run_check(&self, check: &Check) -> Outcome {
+        let asked_wait = std::env::var(SPURIOUS_ENV)
+            .ok()
+            .and_then(|k| k.parse().ok());
         if let Some(replay) = &self.replay {
-            return self.child_outcome(check, "replay", Some(replay));
+            return self.child_outcome(check, "replay", Some(replay), asked_wait);
         }
-        let found = self.child_outcome(check, "search", None);
+        let found = self.child_outcome(check, "search", None, None);
         let Outcome::Fails {
             message,
             interleaving,
@@ -309,6 +316,7 @@ impl Parent {
             trace,
             svg,
             replay: None,
+            spurious_wait,
         } = found
         else {
             return found;
@@ -316,32 +324,27 @@ impl Parent {
         // A hang or a foreign thread is outside loom's control: nothing to replay.
         let replayable = !message.starts_with("no verdict after")
             && !message.starts_with("a thread loom does not");
-        if check.kind == Kind::Limit || trace.is_empty() || !replayable {
-            return Outcome::Fails {
-                message,
-                interleaving,
-                bound,
-                trace,
-                svg,
-                replay: None,
+        let mut replay = None;
+        let mut message = message;
+        if check.kind == Kind::Must && !trace.is_empty() && replayable {
+            let checkpoint = self.dir.join(format!("{}.path", check.name));
+            let _ = fs::remove_file(&checkpoint);
+            let recorded = self.child_outcome(check, "record", Some(&checkpoint), spurious_wait);
+            replay = match recorded {
+                Outcome::Fails {
+                    trace: ref again, ..
+                } if *again == trace && checkpoint.exists() => {
+                    Some(self.replay_command(check, &checkpoint, spurious_wait))
+                }
+                _ => None,
             };
-        }
-        let checkpoint = self.dir.join(format!("{}.path", check.name));
-        let _ = fs::remove_file(&checkpoint);
-        let recorded = self.child_outcome(check, "record", Some(&checkpoint));
-        let replay = match recorded {
-            Outcome::Fails {
-                trace: ref again, ..
-            } if *again == trace && checkpoint.exists() => {
-                Some(self.replay_command(check, &checkpoint))
+            if replay.is_none() {
+                message.push_str(
+                    " (the same search did not fail the same way again: the pool does something \
+                     loom does not control, so there is no replay)",
+                );
             }
-            _ => None,
-        };
-        let message = if replay.is_none() {
-            format!("{message} (the same search did not fail the same way again: the pool does something loom does not control, so there is no replay)")
-        } else {
-            message
-        };
+        }
         Outcome::Fails {
             message,
             interleaving,
@@ -349,11 +352,18 @@ impl Parent {
             trace,
             svg,
             replay,
+            spurious_wait,
         }
     }
 
-    /// The command that replays the interleaving saved in `checkpoint`.
-    fn replay_command(&self, check: &Check, checkpoint: &Path) -> String {
+    /// The command that replays the interleaving saved in `checkpoint` (with wait number
+    /// `spurious_wait` made spurious, for the spurious-wake-up check).
+    fn replay_command(
+        &self,
+        check: &Check,
+        checkpoint: &Path,
+        spurious_wait: Option<usize>,
+    ) -> String {
         let release = self
             .exe
             .components()
@@ -362,8 +372,9 @@ impl Parent {
             .ok()
             .and_then(|here| checkpoint.strip_prefix(here).ok().map(Path::to_path_buf))
             .unwrap_or_else(|| checkpoint.to_path_buf());
+        let wait = spurious_wait.map_or_else(String::new, |k| format!("{SPURIOUS_ENV}={k} "));
         format!(
-            "{FILTER_ENV}={} {REPLAY_ENV}={} RUSTFLAGS=\"--cfg loom\" cargo test{} --test {} -- --exact {} --nocapture",
+            "{FILTER_ENV}={} {REPLAY_ENV}={} {wait}RUSTFLAGS=\"--cfg loom\" cargo test{} --test {} -- --exact {} --nocapture",
             check.name,
             checkpoint.display(),
             if release { " --release" } else { "" },
@@ -372,8 +383,15 @@ impl Parent {
         )
     }
 
-    /// Runs one child for `check` in `mode` and turns what it left into an outcome.
-    fn child_outcome(&self, check: &Check, mode: &str, checkpoint: Option<&Path>) -> Outcome {
+    /// Runs one child for `check` in `mode` (with wait number `spurious_wait` made spurious,
+    /// if given) and turns what it left into an outcome.
+    fn child_outcome(
+        &self,
+        check: &Check,
+        mode: &str,
+        checkpoint: Option<&Path>,
+        spurious_wait: Option<usize>,
+    ) -> Outcome {
         let base = files(&self.dir, check.name, mode);
         let result_file = ext(&base, "result");
         let log_file = ext(&base, "log");
@@ -400,6 +418,10 @@ impl Parent {
         if let Some(checkpoint) = checkpoint {
             command.env("WEBPOOL_CHECK_CHECKPOINT", checkpoint);
         }
+        match spurious_wait {
+            Some(k) => command.env(SPURIOUS_ENV, k.to_string()),
+            None => command.env_remove(SPURIOUS_ENV),
+        };
         let status = run_with_deadline(&mut command, self.timeout + Duration::from_secs(30));
         match Report::read(&result_file) {
             Some(report) => report.outcome(check, &base),
@@ -421,6 +443,7 @@ impl Parent {
                     trace: Vec::new(),
                     svg: None,
                     replay: None,
+                    spurious_wait: None,
                 }
             }
         }
@@ -508,6 +531,7 @@ fn card_lines(check: &Check, outcome: &Outcome, elapsed: Duration) -> Vec<String
             trace,
             svg,
             replay,
+            ..
         } => {
             let mut lines = vec![head("FAILS", check.claim)];
             let pad = " ".repeat(9);
@@ -547,6 +571,8 @@ struct Report {
     verdict: String,
     interleavings: usize,
     bound: usize,
+    /// The wait that was made spurious when the check failed, or 0.
+    spurious_at: usize,
     message: String,
 }
 
@@ -556,6 +582,7 @@ impl Report {
         let _ = writeln!(text, "verdict: {}", self.verdict);
         let _ = writeln!(text, "interleavings: {}", self.interleavings);
         let _ = writeln!(text, "bound: {}", self.bound);
+        let _ = writeln!(text, "spurious: {}", self.spurious_at);
         // The message last: it may span lines.
         let _ = write!(text, "message: {}", self.message);
         let _ = fs::write(file, text);
@@ -572,6 +599,7 @@ impl Report {
                 "verdict" => report.verdict = value.to_owned(),
                 "interleavings" => report.interleavings = value.parse().ok()?,
                 "bound" => report.bound = value.parse().ok()?,
+                "spurious" => report.spurious_at = value.parse().ok()?,
                 _ => {}
             }
         }
@@ -607,6 +635,7 @@ impl Report {
                     trace,
                     svg: svg.exists().then_some(svg),
                     replay: None,
+                    spurious_wait: (self.spurious_at > 0).then_some(self.spurious_at),
                 }
             }
         }
@@ -625,6 +654,8 @@ struct ChildState {
     iterations: AtomicUsize,
     /// Set once a verdict is written: the first one stands.
     reported: AtomicBool,
+    /// The wait made spurious in the runs so far (the spurious-wake-up check), or 0.
+    spurious_at: AtomicUsize,
 }
 
 impl ChildState {
@@ -634,12 +665,20 @@ impl ChildState {
             return;
         }
         let base = self.base();
-        let message = describe(message, trace);
+        let spurious_at = self.spurious_at.load(Ordering::SeqCst);
+        let message = match spurious_at {
+            0 => describe(message, trace),
+            at => format!(
+                "wait #{at} returned with no notification (a spurious wake-up), then: {}",
+                describe(message, trace)
+            ),
+        };
         if self.check.kind == Kind::Limit {
             Report {
                 verdict: "limit".into(),
                 interleavings: self.iterations.load(Ordering::SeqCst),
                 bound: self.bound,
+                spurious_at,
                 message: limit_message(&message),
             }
             .write(&ext(&base, "result"));
@@ -652,6 +691,7 @@ impl ChildState {
             verdict: "fails".into(),
             interleavings: self.iterations.load(Ordering::SeqCst),
             bound: self.bound,
+            spurious_at,
             message,
         }
         .write(&ext(&base, "result"));
@@ -673,6 +713,7 @@ impl ChildState {
                 verdict: "fails".into(),
                 interleavings: iterations,
                 bound: self.bound,
+                spurious_at: 0,
                 message: "loom explored a single interleaving, which proves nothing: the pool \
                           uses no synchronisation loom can see (does it still import std::sync \
                           or std::thread instead of webpool::sync?)"
@@ -683,6 +724,7 @@ impl ChildState {
                 verdict: "limit".into(),
                 interleavings: iterations,
                 bound: self.bound,
+                spurious_at: 0,
                 message: format!(
                     "no limit found: every interleaving completed ({iterations} interleavings); \
                      the pool runs more jobs at once than it has workers"
@@ -693,11 +735,18 @@ impl ChildState {
                 verdict: "ok".into(),
                 interleavings: iterations,
                 bound: self.bound,
+                spurious_at: 0,
                 message: String::new(),
             }
         };
         report.write(&ext(&base, "result"));
     }
+}
+
+/// Makes the `at`-th wait of each execution spurious (0: none), and notes it for the report.
+fn webpool_spurious_at(state: &ChildState, at: usize) {
+    spurious::wake_spuriously_at(at);
+    state.spurious_at.store(at, Ordering::SeqCst);
 }
 
 /// Runs `check` against `P` in this (child) process, writes the verdict, and exits.
@@ -727,6 +776,7 @@ fn child<P: BookPool>(subject: &str, check: &'static Check, mode: &str) -> ! {
         bound,
         iterations: AtomicUsize::new(0),
         reported: AtomicBool::new(false),
+        spurious_at: AtomicUsize::new(0),
     });
 
     install_hook(Arc::clone(&state));
@@ -759,15 +809,34 @@ fn child<P: BookPool>(subject: &str, check: &'static Check, mode: &str) -> ! {
         _ => {}
     }
 
-    let counted = Arc::clone(&state);
-    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+    let run = |spurious_at: usize| {
+        webpool_spurious_at(&state, spurious_at);
+        let counted = Arc::clone(&state);
         builder.check(move || {
             counted.iterations.fetch_add(1, Ordering::SeqCst);
+            spurious::begin_execution();
             // Recording goes on after main's part ends: a pool that does not join its
             // threads has them run on, and fail, after it.
             trace::start();
             catalog::run::<P>(counted.check.name);
         });
+    };
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        if check.name != catalog::SPURIOUS {
+            return run(0);
+        }
+        // The spurious-wake-up check: a given wait (a replay), or none and then each wait
+        // of an execution in turn.
+        if let Some(at) = std::env::var(SPURIOUS_ENV)
+            .ok()
+            .and_then(|k| k.parse().ok())
+        {
+            return run(at);
+        }
+        run(0);
+        for at in 1..=spurious::most_waits() {
+            run(at);
+        }
     }));
     match result {
         Ok(()) if mode == "replay" => {

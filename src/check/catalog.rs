@@ -39,6 +39,10 @@ pub struct Check {
     pub pages: &'static str,
 }
 
+/// The check run with spurious wake-ups (the card runs it once normally, then once per
+/// `Condvar::wait` of an execution, making that one spurious; see `webpool::sync::spurious`).
+pub const SPURIOUS: &str = "spurious_wakeup";
+
 /// The catalog, in the card's order.
 pub const CHECKS: &[Check] = &[
     Check {
@@ -79,6 +83,14 @@ pub const CHECKS: &[Check] = &[
         pages: "webpool::demos::repanic_in_drop (check thread::panicking() in Drop)",
     },
     Check {
+        name: SPURIOUS,
+        claim: "1 worker, 2 jobs, then drop, while each Condvar::wait in turn wakes with no \
+                notification: both jobs run once",
+        bound: 2,
+        kind: Kind::Must,
+        pages: "webpool::demos::if_wait (a `while` around every wait: a wake-up is a hint)",
+    },
+    Check {
         name: "waiting_jobs",
         claim: "2 workers: jobs A and B wait for job C, queued behind them",
         bound: 2,
@@ -100,6 +112,7 @@ pub fn run<P: BookPool>(name: &str) {
         "panicking_job" => panicking_job::<P>(),
         "backlog_is_bounded" => backlog_is_bounded::<P>(),
         "drop_while_unwinding" => drop_while_unwinding::<P>(),
+        SPURIOUS => spurious_wakeup::<P>(),
         "waiting_jobs" => waiting_jobs::<P>(),
         other => panic!("no check named {other:?}"),
     }
@@ -229,6 +242,26 @@ fn drop_while_unwinding<P: BookPool>() {
             "Drop panicked while main was unwinding ({message}): a panic during unwinding \
              aborts the process"
         ));
+    }
+}
+
+/// One worker, two jobs, then drop. The card runs this once normally, then once for each
+/// `Condvar::wait` an execution makes, that wait returning at once with no notification (std
+/// allows it; loom never does it on its own). A pool that takes every return from `wait` as
+/// a job or a shutdown breaks here and only here.
+fn spurious_wakeup<P: BookPool>() {
+    let pool = new_pool::<P>(1);
+    let ran = counter();
+    for name in ["A", "B"] {
+        let ran = Arc::clone(&ran);
+        submit(&pool, name, move || {
+            ran.fetch_add(1, Ordering::SeqCst);
+        });
+    }
+    drop_pool(pool);
+    let ran = ran.load(Ordering::SeqCst);
+    if ran != 2 {
+        fail(&format!("Drop returned with {ran} of 2 jobs run"));
     }
 }
 

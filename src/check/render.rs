@@ -150,6 +150,11 @@ pub fn action_text(trace: &Trace, event: &Event) -> String {
         Action::Woken { condvar, lock } => {
             format!("wakes from {}, holding {}", object(*condvar), object(*lock))
         }
+        Action::Spurious { condvar, lock } => format!(
+            "wakes from {} with no notification (spurious), holding {}",
+            object(*condvar),
+            object(*lock)
+        ),
         Action::Notify { condvar, all } => {
             let which = if *all { "notify_all" } else { "notify_one" };
             format!("{which} on {}", object(*condvar))

@@ -194,7 +194,7 @@ fn lock_bars(trace: &Trace, steps: &[super::render::Step]) -> Vec<Bar> {
     let mut bars: Vec<Bar> = Vec::new();
     for (row, step) in steps.iter().enumerate() {
         match trace.events[step.event].action {
-            Action::Lock { lock } | Action::Woken { lock, .. } => {
+            Action::Lock { lock } | Action::Woken { lock, .. } | Action::Spurious { lock, .. } => {
                 let depth = bars
                     .iter()
                     .filter(|bar| bar.thread == step.thread && bar.to.is_none())

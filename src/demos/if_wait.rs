@@ -55,9 +55,10 @@
 //! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`): this pool fails
 //! `rendezvous` (a panic escaping a worker), `one_job_then_drop` (a panic escaping a worker),
 //! `panicking_job` (a panic escaping a worker), `backlog_is_bounded` (a panic escaping a
-//! worker), `drop_while_unwinding` (a panic escaping a worker); `waiting_jobs` reads `limit:1`.
-//! Its counterexample for `one_job_then_drop`, as the card prints it (the `file:line`s are this
-//! page's), and as the swimlane the checker draws from the same trace:
+//! worker), `drop_while_unwinding` (a panic escaping a worker), `spurious_wakeup` (a panic
+//! escaping a worker); `waiting_jobs` reads `limit:1`. Its counterexample for
+//! `one_job_then_drop`, as the card prints it (the `file:line`s are this page's), and as the
+//! swimlane the checker draws from the same trace:
 #![doc = concat!("\n```text\n", include_str!("../../docs/traces/if-wait.one_job_then_drop.txt"), "```\n")]
 #![doc = include_str!("../../docs/traces/if-wait.one_job_then_drop.svg")]
 

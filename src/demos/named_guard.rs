@@ -47,9 +47,9 @@
 //! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`): this pool fails
 //! `rendezvous` (a deadlock), `panicking_job` (a panic escaping a worker), `backlog_is_bounded`
 //! (the scenario's assertion), `drop_while_unwinding` (a panic escaping a worker); it passes
-//! `one_job_then_drop`; `waiting_jobs` reads `limit:0`. Its counterexample for `rendezvous`, as
-//! the card prints it (the `file:line`s are this page's), and as the swimlane the checker draws
-//! from the same trace:
+//! `one_job_then_drop`, `spurious_wakeup`; `waiting_jobs` reads `limit:0`. Its counterexample
+//! for `rendezvous`, as the card prints it (the `file:line`s are this page's), and as the
+//! swimlane the checker draws from the same trace:
 #![doc = concat!("\n```text\n", include_str!("../../docs/traces/named-guard.rendezvous.txt"), "```\n")]
 #![doc = include_str!("../../docs/traces/named-guard.rendezvous.svg")]
 

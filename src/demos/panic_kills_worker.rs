@@ -52,9 +52,9 @@
 //! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`): this pool fails
 //! `panicking_job` (a panic escaping a worker), `backlog_is_bounded` (the scenario's
 //! assertion), `drop_while_unwinding` (a panic escaping a worker); it passes `rendezvous`,
-//! `one_job_then_drop`; `waiting_jobs` reads `limit:1`. Its counterexample for `panicking_job`,
-//! as the card prints it (the `file:line`s are this page's), and as the swimlane the checker
-//! draws from the same trace:
+//! `one_job_then_drop`, `spurious_wakeup`; `waiting_jobs` reads `limit:1`. Its counterexample
+//! for `panicking_job`, as the card prints it (the `file:line`s are this page's), and as the
+//! swimlane the checker draws from the same trace:
 #![doc = concat!("\n```text\n", include_str!("../../docs/traces/panic-kills-worker.panicking_job.txt"), "```\n")]
 #![doc = include_str!("../../docs/traces/panic-kills-worker.panicking_job.svg")]
 

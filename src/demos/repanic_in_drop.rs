@@ -35,8 +35,9 @@
 //! pool is dropped while its owner unwinds. This pool's `Drop` panics there, which the card
 //! reports as the abort it would be. (loom runs all model threads on one OS thread, so the
 //! owner's unwinding is simulated: `webpool::sync::thread::panicking()` returns `true` on the
-//! owner's thread while the pool drops.) Every other check passes: re-raising a job's panic in
-//! an ordinary `Drop` is a legitimate design.
+//! owner's thread while the pool drops.) `panicking_job` passes: re-raising a job's panic in
+//! an ordinary `Drop` is a legitimate design. (`backlog_is_bounded` fails too, as for every
+//! pool on the book's unbounded channel.)
 //!
 //! # The fix
 //!
@@ -56,10 +57,10 @@
 //! Row `repanic-in-drop` of the verdict matrix (`checks/verdicts/verdicts.txt`, asserted by
 //! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`): this pool fails
 //! `backlog_is_bounded` (the scenario's assertion), `drop_while_unwinding` (a panic in `Drop`
-//! during unwinding); it passes `rendezvous`, `one_job_then_drop`, `panicking_job`;
-//! `waiting_jobs` reads `limit:1`. Its counterexample for `drop_while_unwinding`, as the card
-//! prints it (the `file:line`s are this page's), and as the swimlane the checker draws from the
-//! same trace:
+//! during unwinding); it passes `rendezvous`, `one_job_then_drop`, `panicking_job`,
+//! `spurious_wakeup`; `waiting_jobs` reads `limit:1`. Its counterexample for
+//! `drop_while_unwinding`, as the card prints it (the `file:line`s are this page's), and as the
+//! swimlane the checker draws from the same trace:
 #![doc = concat!("\n```text\n", include_str!("../../docs/traces/repanic-in-drop.drop_while_unwinding.txt"), "```\n")]
 #![doc = include_str!("../../docs/traces/repanic-in-drop.drop_while_unwinding.svg")]
 

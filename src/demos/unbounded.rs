@@ -55,13 +55,13 @@
 //!
 //! Row `unbounded` of the verdict matrix (`checks/verdicts/verdicts.txt`, asserted by
 //! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`) (`thread-per-connection`,
-//! the other pool of this page, fails every check but `drop_while_unwinding`'s panic the same
-//! way, and `backlog_is_bounded` by starting more threads than loom can model): this pool fails
-//! `panicking_job` (a panic escaping a worker), `backlog_is_bounded` (the scenario's
+//! the other pool of this page, fails every check: it joins no thread, so `Drop` returns before
+//! the jobs ran, and `backlog_is_bounded` starts more threads than loom can model): this pool
+//! fails `panicking_job` (a panic escaping a worker), `backlog_is_bounded` (the scenario's
 //! assertion), `drop_while_unwinding` (a panic escaping a worker); it passes `rendezvous`,
-//! `one_job_then_drop`; `waiting_jobs` reads `limit:1`. Its counterexample for
-//! `backlog_is_bounded`, as the card prints it (the `file:line`s are this page's), and as the
-//! swimlane the checker draws from the same trace:
+//! `one_job_then_drop`, `spurious_wakeup`; `waiting_jobs` reads `limit:1`. Its counterexample
+//! for `backlog_is_bounded`, as the card prints it (the `file:line`s are this page's), and as
+//! the swimlane the checker draws from the same trace:
 #![doc = concat!("\n```text\n", include_str!("../../docs/traces/unbounded.backlog_is_bounded.txt"), "```\n")]
 #![doc = include_str!("../../docs/traces/unbounded.backlog_is_bounded.svg")]
 

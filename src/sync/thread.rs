@@ -47,11 +47,13 @@ mod model {
         let child = trace::spawn(None, Some(Location::caller()));
         JoinHandle {
             child,
+            sited: true,
             inner: loom::thread::spawn(run_traced(child, f)),
         }
     }
 
-    /// Spawns a thread that the trace names `label` (the checker's own threads).
+    /// Spawns a thread that the trace names `label` (the checker's own threads, whose spawn
+    /// and join carry no `file:line`: only the pool's operations do).
     pub(crate) fn spawn_labelled<F, T>(label: &str, f: F) -> JoinHandle<T>
     where
         F: FnOnce() -> T + Send + 'static,
@@ -60,6 +62,7 @@ mod model {
         let child = trace::spawn(Some(label), None);
         JoinHandle {
             child,
+            sited: false,
             inner: loom::thread::spawn(run_traced(child, f)),
         }
     }
@@ -82,6 +85,8 @@ mod model {
     pub struct JoinHandle<T> {
         /// The thread's index in the trace, if one was recording when it was spawned.
         child: Option<usize>,
+        /// Whether its join is recorded with the caller's `file:line`.
+        sited: bool,
         inner: loom::thread::JoinHandle<T>,
     }
 
@@ -93,15 +98,18 @@ mod model {
         /// If the thread panicked, with the panic's payload.
         #[track_caller]
         pub fn join(self) -> Result<T> {
-            let at = Location::caller();
+            // Not `self.sited.then(Location::caller)`: called from inside `then`, `caller`
+            // would name `then`'s caller, in core.
+            let caller = Location::caller();
+            let at = self.sited.then_some(caller);
             if let Some(child) = self.child {
-                trace::block(Blocked::Join { child }, Some(at));
+                trace::block(Blocked::Join { child }, at);
             }
             let result = self.inner.join();
             if let Some(child) = self.child {
                 trace::unblock();
                 let panicked = result.is_err();
-                trace::record(Action::Join { child, panicked }, Some(at));
+                trace::record(Action::Join { child, panicked }, at);
             }
             result
         }
@@ -160,7 +168,11 @@ mod model {
         {
             let child = trace::spawn(None, Some(Location::caller()));
             let inner = self.inner.spawn(run_traced(child, f))?;
-            Ok(JoinHandle { child, inner })
+            Ok(JoinHandle {
+                child,
+                sited: true,
+                inner,
+            })
         }
     }
 }

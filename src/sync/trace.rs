@@ -105,6 +105,14 @@ pub enum Action {
         /// The lock it holds again.
         lock: usize,
     },
+    /// Returned from a wait on `condvar` without a notification (a spurious wake-up the
+    /// checker made), holding `lock` again.
+    Spurious {
+        /// The condition variable.
+        condvar: usize,
+        /// The lock it holds again.
+        lock: usize,
+    },
     /// Notified one (`all: false`) or every (`all: true`) waiter of `condvar`.
     Notify {
         /// The condition variable.
@@ -333,7 +341,9 @@ mod recorder {
         };
         let holders = &mut state.trace.holders;
         match action {
-            Action::Lock { lock } | Action::Woken { lock, .. } if lock < holders.len() => {
+            Action::Lock { lock } | Action::Woken { lock, .. } | Action::Spurious { lock, .. }
+                if lock < holders.len() =>
+            {
                 holders[lock] = Some(thread);
             }
             Action::Unlock { lock } | Action::Wait { lock, .. } if lock < holders.len() => {

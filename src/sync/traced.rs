@@ -21,8 +21,8 @@ pub struct Mutex<T: ?Sized> {
 
 /// The guard of a locked [`Mutex`]; see [`std::sync::MutexGuard`].
 pub struct MutexGuard<'a, T: ?Sized> {
-    /// The recorder's index of the lock.
-    lock: usize,
+    /// The mutex it guards (a spurious wake-up locks it again).
+    mutex: &'a Mutex<T>,
     /// `None` only while [`Condvar::wait`] has handed the guard to loom.
     inner: Option<loom::sync::MutexGuard<'a, T>>,
 }
@@ -94,15 +94,15 @@ impl<T: ?Sized> Mutex<T> {
         self.inner.get_mut()
     }
 
-    fn wrap<'a>(&self, inner: loom::sync::MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+    fn wrap<'a>(&'a self, inner: loom::sync::MutexGuard<'a, T>) -> MutexGuard<'a, T> {
         MutexGuard {
-            lock: self.id,
+            mutex: self,
             inner: Some(inner),
         }
     }
 
     fn guard<'a>(
-        &self,
+        &'a self,
         result: LockResult<loom::sync::MutexGuard<'a, T>>,
     ) -> LockResult<MutexGuard<'a, T>> {
         match result {
@@ -155,7 +155,12 @@ impl<T: ?Sized> Drop for MutexGuard<'_, T> {
         if let Some(inner) = self.inner.take() {
             // Recorded before the release: after it, loom may run another thread, which
             // could record taking the lock before this thread recorded letting it go.
-            trace::record(Action::Unlock { lock: self.lock }, None);
+            trace::record(
+                Action::Unlock {
+                    lock: self.mutex.id,
+                },
+                None,
+            );
             drop(inner);
         }
     }
@@ -192,8 +197,11 @@ impl Condvar {
     #[track_caller]
     pub fn wait<'a, T>(&self, mut guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
         let at = Location::caller();
-        let lock = guard.lock;
+        let lock = guard.mutex.id;
         let inner = guard.inner.take().expect("a guard is whole outside wait");
+        if super::spurious::next_wait_is_spurious() {
+            return self.wake_spuriously(guard, inner, at);
+        }
         trace::record(
             Action::Wait {
                 condvar: self.id,
@@ -212,6 +220,35 @@ impl Condvar {
             Some(at),
         );
         match result {
+            Ok(inner) => {
+                guard.inner = Some(inner);
+                Ok(guard)
+            }
+            Err(poisoned) => {
+                guard.inner = Some(poisoned.into_inner());
+                Err(PoisonError::new(guard))
+            }
+        }
+    }
+
+    /// A wait that returns without a notification, as std allows any wait to: releases the
+    /// lock and locks it again (see `super::spurious`). No yield in between: loom would then
+    /// always run the others first; taking the lock again is itself a point where loom tries
+    /// both orders.
+    fn wake_spuriously<'a, T>(
+        &self,
+        mut guard: MutexGuard<'a, T>,
+        inner: loom::sync::MutexGuard<'a, T>,
+        at: &'static Location<'static>,
+    ) -> LockResult<MutexGuard<'a, T>> {
+        let (condvar, lock) = (self.id, guard.mutex.id);
+        trace::record(Action::Wait { condvar, lock }, Some(at));
+        drop(inner);
+        trace::block(Blocked::Lock { lock }, Some(at));
+        let relocked = guard.mutex.inner.lock();
+        trace::unblock();
+        trace::record(Action::Spurious { condvar, lock }, Some(at));
+        match relocked {
             Ok(inner) => {
                 guard.inner = Some(inner);
                 Ok(guard)
@@ -255,7 +292,7 @@ impl Condvar {
         timeout: Duration,
     ) -> LockResult<(MutexGuard<'a, T>, loom::sync::WaitTimeoutResult)> {
         let at = Location::caller();
-        let lock = guard.lock;
+        let lock = guard.mutex.id;
         let inner = guard.inner.take().expect("a guard is whole outside wait");
         let condvar = self.id;
         trace::record(Action::Wait { condvar, lock }, Some(at));

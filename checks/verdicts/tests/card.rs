@@ -190,7 +190,7 @@ fn the_book_s_final_pool_gets_its_card_with_a_trace_and_a_replay() {
     assert!(!output.status.success(), "a failing card fails the test");
     line(
         &text,
-        "webpool check: book-final (6 checks under loom, search)",
+        "webpool check: book-final (7 checks under loom, search)",
     );
     line(&text, "ok     rendezvous");
     line(&text, "ok     one_job_then_drop");
@@ -204,7 +204,7 @@ fn the_book_s_final_pool_gets_its_card_with_a_trace_and_a_replay() {
     line(&text, "limit  waiting_jobs");
     line(
         &text,
-        "webpool check: book-final: 2 of 6 checks passed, 3 failed",
+        "webpool check: book-final: 3 of 7 checks passed, 3 failed",
     );
     // The counterexample: numbered steps with the book crate's file:line, and the end state.
     let spawn = line(&text, "1  main      new(1): spawns worker 0");
@@ -221,7 +221,7 @@ fn the_book_s_final_pool_gets_its_card_with_a_trace_and_a_replay() {
     line(&text, "swimlane: ");
     assert!(
         text.contains(
-            "3 of 6 checks failed (panicking_job, backlog_is_bounded, drop_while_unwinding)"
+            "3 of 7 checks failed (panicking_job, backlog_is_bounded, drop_while_unwinding)"
         ),
         "the test's own failure names the checks:\n{text}"
     );

@@ -26,6 +26,10 @@ fn cell(outcome: &Outcome) -> String {
             Limit::Undetermined => "limit:undetermined".to_owned(),
         },
         Outcome::Fails { message, .. } => {
+            // The spurious-wake-up check says which wait it made spurious first.
+            let message = message
+                .split_once("then: ")
+                .map_or(message.as_str(), |(_, m)| m);
             let kind = if message.starts_with("deadlock") {
                 "deadlock"
             } else if message.contains("aborts the process") {
@@ -142,6 +146,14 @@ fn assert_showcase(card: &Card, subject: &str) {
         "{}: the counterexample changed; review it, and refresh with WEBPOOL_UPDATE_TRACES=1",
         text_file.display()
     );
+    if subject == "while-let" {
+        let readme = include_str!("../../../README.md");
+        assert!(
+            readme.contains(&text),
+            "README.md shows the while-let deadlock as the checker printed it: paste in {}",
+            text_file.display()
+        );
+    }
     let committed = std::fs::read_to_string(&svg_file).unwrap_or_default();
     assert!(
         committed == picture,
