@@ -604,6 +604,27 @@ fn a_full_queue_gets_503_with_retry_after() {
 }
 
 #[test]
+fn a_503_for_a_full_queue_has_its_access_log_line() {
+    let server = ServerProcess::start(&["--threads", "1", "--queue", "1", "--sleep-ms", "1500"]);
+    let mut clients: Vec<Client> = (0..4).map(|_| server.connect()).collect();
+    for client in &mut clients {
+        client.send("GET /sleep HTTP/1.1\r\nHost: t\r\n\r\n");
+    }
+    let refused = clients
+        .iter_mut()
+        .map(Client::response)
+        .find(|response| response.status == 503)
+        .expect("one worker and one queue slot refuse some of four requests");
+    // Refused before its request was read: the request line is "-", as nginx logs it.
+    let line = server.wait_for_stderr("\"-\" 503 ");
+    assert!(line.starts_with("127.0.0.1 - - ["), "{line}");
+    assert!(
+        line.contains(&format!("\"-\" 503 {} \"-\" \"-\" ", refused.body.len())),
+        "{line}"
+    );
+}
+
+#[test]
 fn connections_past_the_cap_get_503() {
     let server = ServerProcess::start(&["--quiet", "--max-connections", "2"]);
     let mut held: Vec<Client> = (0..2).map(|_| server.connect()).collect();
@@ -616,6 +637,21 @@ fn connections_past_the_cap_get_503() {
     assert_eq!(response.status, 503);
     assert_eq!(response.header("retry-after"), Some("1"));
     drop(held);
+}
+
+#[test]
+fn a_503_past_the_connection_cap_has_its_access_log_line() {
+    let server = ServerProcess::start(&["--max-connections", "1"]);
+    let mut held = server.connect();
+    held.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    assert_eq!(held.response().status, 200);
+    let refused = server.connect().response();
+    assert_eq!(refused.status, 503);
+    let line = server.wait_for_stderr("\"-\" 503 ");
+    assert!(
+        line.contains(&format!("\"-\" 503 {} \"-\" \"-\" ", refused.body.len())),
+        "{line}"
+    );
 }
 
 #[test]

@@ -513,7 +513,7 @@ fn respond<T: Stream>(
         flush(&mut conn.stream, output)?;
     }
     if let Some(started) = started {
-        log_access(conn, request, response.status, sent, started);
+        log_access(&conn.stream, request, response.status, sent, started);
     }
     Ok(())
 }
@@ -567,14 +567,14 @@ fn flush<T: Stream>(stream: &mut T, output: &mut Vec<u8>) -> io::Result<()> {
 
 /// One access-log line on stderr, in nginx's "combined" format plus the duration (see
 /// [`combined_line`]).
-fn log_access<T: Stream>(
-    conn: &Conn<T>,
+pub(crate) fn log_access<T: Stream>(
+    stream: &T,
     request: Option<&Request<'_>>,
     status: u16,
     body_bytes: u64,
     started: Instant,
 ) {
-    let client = conn.stream.peer().map(|peer| peer.ip());
+    let client = stream.peer().map(|peer| peer.ip());
     let mut line = combined_line(
         client,
         SystemTime::now(),

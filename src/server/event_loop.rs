@@ -22,7 +22,7 @@ use std::collections::BinaryHeap;
 use std::io::{self, Write};
 use std::time::{Duration, Instant, SystemTime};
 
-use super::conn::{self, Conn};
+use super::conn::{self, log_access, Conn};
 use super::sys::{Stream, Sys, LISTENER};
 use super::{Ctx, HandBack};
 use crate::http::response::{
@@ -257,7 +257,11 @@ impl<S: Sys> EventLoop<'_, S> {
             match self.ctx.sys.accept() {
                 Ok(Some(mut stream)) => {
                     if self.open >= self.ctx.settings.max_connections {
-                        self.reject(&mut stream);
+                        let started = Instant::now();
+                        let sent = self.reject(&mut stream);
+                        if self.ctx.settings.access_log {
+                            log_access(&stream, None, 503, sent, started);
+                        }
                         stream.finish();
                         continue;
                     }
@@ -309,7 +313,12 @@ impl<S: Sys> EventLoop<'_, S> {
         // This loop is the pool's only producer, so room seen here is still there below.
         if self.pool.queued() >= self.pool.queue_capacity() {
             // The request that made the connection ready is unread: close in stages.
-            self.reject(&mut conn.stream);
+            let started = Instant::now();
+            let sent = self.reject(&mut conn.stream);
+            if self.ctx.settings.access_log {
+                // Refused before its request was read: logged with `-` for the request.
+                log_access(&conn.stream, None, 503, sent, started);
+            }
             conn.stream.finish();
             if self.ctx.sys.rearm(&conn.stream, key).is_err() {
                 conn.close(&self.ctx.sys);
@@ -362,8 +371,9 @@ impl<S: Sys> EventLoop<'_, S> {
         }
     }
 
-    /// Writes a best-effort 503 on a connection the server cannot take now.
-    fn reject(&mut self, stream: &mut S::Stream) {
+    /// Writes a best-effort 503 on a connection the server cannot take now; returns the size
+    /// of its body, for the access log.
+    fn reject(&mut self, stream: &mut S::Stream) -> u64 {
         let body = error_page(503, "the server is busy; try again shortly");
         self.scratch.clear();
         write_head(
@@ -381,6 +391,7 @@ impl<S: Sys> EventLoop<'_, S> {
         self.scratch.extend_from_slice(&body);
         // Non-blocking and best effort: this thread never waits for a client.
         let _ = stream.write(&self.scratch);
+        body.len() as u64
     }
 
     /// A key for a new connection.
