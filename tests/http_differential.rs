@@ -193,7 +193,10 @@ fn explains_refusal(err: &ParseError, theirs: &Theirs, buf: &[u8], limits: &Limi
         // D1
         ErrorKind::MissingHost => *minor == 1 && hosts.is_empty(),
         ErrorKind::DuplicateHost => hosts.len() > 1,
-        ErrorKind::InvalidHost => hosts.len() == 1 && !is_valid_host_header(hosts[0], true),
+        // An empty Host only with an absolute-form target, which names the host itself.
+        ErrorKind::InvalidHost => {
+            hosts.len() == 1 && !is_valid_host_header(hosts[0], is_absolute(target))
+        }
         // D2
         ErrorKind::ContentLengthWithTransferEncoding => !lengths.is_empty() && has_te,
         ErrorKind::InvalidContentLength => lengths.iter().any(|v| {
