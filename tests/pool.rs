@@ -184,14 +184,27 @@ fn shutdown_now_discards_queued_jobs_and_waits_for_running_ones() {
     .unwrap();
     started_rx.recv_timeout(LIVENESS).unwrap();
     let queued_ran = Arc::new(AtomicUsize::new(0));
+    // Each queued job holds a sender; the channel disconnects once all five are dropped.
+    let (queued_tx, queued_rx) = mpsc::channel::<()>();
     for _ in 0..5 {
         let queued_ran = Arc::clone(&queued_ran);
+        let queued_tx = queued_tx.clone();
         pool.execute(move || {
+            let _held = queued_tx;
             queued_ran.fetch_add(1, Ordering::SeqCst);
         })
         .unwrap();
     }
-    let releaser = thread::spawn(move || release.wait());
+    drop(queued_tx);
+    // Release the running job only once the five queued jobs are gone. While it runs, the
+    // only worker cannot take them, so only `shutdown_now` can have dropped them: the release
+    // comes after the discard, on every schedule. (Released straight away, the job could
+    // finish before `shutdown_now` drained the queue, and the worker run some of the five:
+    // miri's scheduler did exactly that.)
+    let releaser = thread::spawn(move || {
+        assert!(queued_rx.recv().is_err(), "no queued job sends anything");
+        release.wait();
+    });
     let discarded = pool.shutdown_now();
     releaser.join().unwrap();
     assert_eq!(discarded, 5);
