@@ -22,4 +22,4 @@ pub use pool::{Builder, ExecuteError, PoolCreationError, Stats, ThreadPool, TryE
 /// A loom-built library only works inside `loom::model`. Doctests are compiled without the cfg
 /// but link the loom-built library, so every runnable example starts with a hidden
 /// `if webpool::MODEL_CHECKING { return; }`.
-pub const MODEL_CHECKING: bool = cfg!(loom);
+pub const MODEL_CHECKING: bool = cfg!(any(loom, shuttle));

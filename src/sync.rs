@@ -1,9 +1,14 @@
-//! The synchronisation shim: the only module that names `std::sync`, `std::thread` or `loom`.
+//! The synchronisation shim: the only module that names `std::sync`, `std::thread`, `loom` or
+//! `shuttle`.
 //!
 //! Built normally, these are std's types. Built with `RUSTFLAGS="--cfg loom"`, they are
 //! [loom](https://docs.rs/loom)'s mocks with the same API, so the loom models in `loom_tests/`
-//! explore every interleaving of the real pool code, not of a copy of it. Everything else in the
-//! crate imports its `Arc`, `Mutex`, `Condvar`, atomics, `UnsafeCell` and `thread` from here.
+//! explore every interleaving of the real pool code, not of a copy of it. Built with
+//! `RUSTFLAGS="--cfg shuttle"`, they are [shuttle](https://docs.rs/shuttle)'s, so the models in
+//! `shuttle_tests/` run the same code at a scale loom cannot hold (many threads, hundreds of
+//! jobs), under shuttle's random and PCT schedulers. The two checkers exclude each other.
+//! Everything else in the crate imports its `Arc`, `Mutex`, `Condvar`, atomics, `UnsafeCell` and
+//! `thread` from here.
 //!
 //! It is public so that anyone can check their own pool with [`crate::check`]: swap
 //! `std::sync` and `std::thread` in the pool's imports for this module, and nothing else
@@ -26,6 +31,20 @@
 //! readable trace; with no check recording, that costs one load per operation. loom models
 //! what std promises, minus two things: a `Condvar` wait never times out and never wakes
 //! spuriously.
+//!
+//! Under shuttle the types are shuttle's own, unrecorded (the checker's traces are loom's).
+//! shuttle has the same two gaps as loom, and one more: it runs every atomic operation as
+//! `SeqCst` (sequentially consistent), whatever ordering the code asks for, so a bug that needs
+//! a weaker ordering's reordering is loom's to find, never shuttle's.
+
+// With both set, the shim's shuttle items (`cfg(all(shuttle, not(loom)))`) step aside, so this
+// is the only error the build reports.
+#[cfg(all(loom, shuttle))]
+compile_error!(
+    "webpool: `--cfg loom` and `--cfg shuttle` exclude each other: the shim can hand out one \
+     checker's types, not both. Build with one of them (RUSTFLAGS=\"--cfg loom\" for the loom \
+     models, RUSTFLAGS=\"--cfg shuttle\" for the shuttle ones)."
+);
 
 pub mod atomic;
 pub mod mpsc;
@@ -47,13 +66,22 @@ pub(crate) use loom::{cell::UnsafeCell, thread_local};
 #[cfg(loom)]
 pub use traced::{Condvar, Mutex, MutexGuard};
 
-#[cfg(not(loom))]
+#[cfg(all(shuttle, not(loom)))]
+pub use shuttle::sync::{Arc, Condvar, Mutex, MutexGuard, WaitTimeoutResult};
+// shuttle runs every model thread on one OS thread, so std's thread-locals would be shared by
+// all of them; shuttle's give each model thread its own.
+#[cfg(all(shuttle, not(loom)))]
+pub(crate) use shuttle::thread_local;
+
+#[cfg(not(any(loom, shuttle)))]
 pub use std::sync::{Arc, Condvar, Mutex, MutexGuard, WaitTimeoutResult};
-#[cfg(not(loom))]
+#[cfg(not(any(loom, shuttle)))]
 pub(crate) use std::thread_local;
 
 /// `std::cell::UnsafeCell` with loom's closure-based API, so that under loom every access is
-/// checked for data races (loom's `UnsafeCell` tracks which thread touched it, and when).
+/// checked for data races (loom's `UnsafeCell` tracks which thread touched it, and when). Under
+/// shuttle it is this std wrapper too: shuttle has no cell of its own, and never runs two model
+/// threads at once.
 #[cfg(not(loom))]
 #[derive(Debug)]
 pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
@@ -78,25 +106,29 @@ impl<T> UnsafeCell<T> {
     }
 }
 
-/// Hints that this thread is busy-waiting for another one. Under loom it yields to the model's
-/// scheduler instead, which is how loom learns that the thread cannot progress alone.
+/// Hints that this thread is busy-waiting for another one. Under loom and shuttle it yields to
+/// the model's scheduler instead, which is how the checker learns that the thread cannot
+/// progress alone (shuttle's PCT scheduler lowers a yielding thread's priority, so a spin loop
+/// cannot starve the thread it waits for).
 #[inline(always)]
 pub(crate) fn spin_hint() {
-    #[cfg(not(loom))]
+    #[cfg(not(any(loom, shuttle)))]
     std::hint::spin_loop();
     #[cfg(loom)]
     loom::thread::yield_now();
+    #[cfg(all(shuttle, not(loom)))]
+    shuttle::thread::yield_now();
 }
 
 /// Blocks the calling thread for `duration` (`/sleep`'s delay). Time does not exist in a loom
-/// model, so there it only yields.
+/// or shuttle model, so there it only yields.
 pub(crate) fn sleep(duration: std::time::Duration) {
-    #[cfg(not(loom))]
+    #[cfg(not(any(loom, shuttle)))]
     std::thread::sleep(duration);
-    #[cfg(loom)]
+    #[cfg(any(loom, shuttle))]
     {
         let _ = duration;
-        loom::thread::yield_now();
+        thread::yield_now();
     }
 }
 
@@ -121,7 +153,8 @@ pub(crate) fn wait<'a, T>(condvar: &Condvar, guard: MutexGuard<'a, T>) -> MutexG
 }
 
 /// How many threads the machine runs at once (std's estimate), or 1 when it cannot tell: the
-/// pool's default size. The same under loom, where it only sizes a pool no model uses.
+/// pool's default size. The same under loom and shuttle, where it only sizes a pool no model
+/// uses.
 pub(crate) fn available_parallelism() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }

@@ -3,7 +3,7 @@
 //! bug 7 (panicking jobs take the workers, and the jobs after them, down) and bug 8 (no
 //! back-pressure: the backlog and the memory it holds grow with every submission). The
 //! interleaving bugs are checked by `loom_tests/demos.rs`; the server by `tests/demos_live.rs`.
-#![cfg(not(loom))]
+#![cfg(not(any(loom, shuttle)))]
 
 use std::mem;
 use std::panic::{self, AssertUnwindSafe};

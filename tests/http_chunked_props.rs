@@ -1,4 +1,4 @@
-#![cfg(not(loom))]
+#![cfg(not(any(loom, shuttle)))]
 //! Properties of the chunked-body decoder: it inverts an independent encoder, its answer does
 //! not depend on how the input is split, it never reads past the end of the body, and it never
 //! panics, whatever it is fed.

@@ -1,4 +1,4 @@
-#![cfg(not(loom))]
+#![cfg(not(any(loom, shuttle)))]
 //! Property 4 (issue #4): on generated request heads, valid and mutated, webpool's parser
 //! agrees with `httparse` on accept/reject and on method, target, version and headers.
 //!

@@ -1,4 +1,4 @@
-#![cfg(not(loom))]
+#![cfg(not(any(loom, shuttle)))]
 //! Properties 1–3 of the request parser (issue #4):
 //!
 //! 1. Arbitrary bytes never panic and always end in a complete request, "need more", or an

@@ -1,6 +1,6 @@
 //! End to end: the real `webpool` binary, started on a free port, driven over TCP.
 //! Routes, static files, validators, ranges, keep-alive, bad input, overload, signals, CLI.
-#![cfg(not(loom))]
+#![cfg(not(any(loom, shuttle)))]
 
 mod common;
 

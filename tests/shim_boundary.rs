@@ -1,8 +1,8 @@
-#![cfg(not(loom))]
-//! The library names `std::sync`, `std::thread` and `loom` in one place only, the shim
-//! (`src/sync.rs` and `src/sync/`), so that under `--cfg loom` every lock, atomic and thread the
-//! library uses is loom's and the models check the very code that runs. This test reads the
-//! library's source and fails on any other mention in code.
+#![cfg(not(any(loom, shuttle)))]
+//! The library names `std::sync`, `std::thread`, `loom` and `shuttle` in one place only, the
+//! shim (`src/sync.rs` and `src/sync/`), so that under `--cfg loom` (or `--cfg shuttle`) every
+//! lock, atomic and thread the library uses is the checker's and the models check the very code
+//! that runs. This test reads the library's source and fails on any other mention in code.
 //!
 //! Why a test and not clippy's `disallowed-methods`/`disallowed-types`: those lints judge the
 //! path an item resolves to, and the shim re-exports std's items under the same names, so a lint
@@ -11,8 +11,8 @@
 //!
 //! Exempt, with their reasons:
 //! - `#[cfg(test)]` unit-test modules (by the house rule, and clippy's `items_after_test_module`,
-//!   the last item of their file): they are built only without loom and drive the code under
-//!   test from plain std threads; they are not part of any model.
+//!   the last item of their file): they are built only without loom or shuttle and drive the
+//!   code under test from plain std threads; they are not part of any model.
 //! - Comments, including doc examples: doctests are separate crates.
 //! - `src/main.rs`: the binary, outside the library; its signal thread is never model-checked.
 //! - `src/check/`: the checker, not code it checks. It runs loom's models itself
@@ -46,7 +46,7 @@ fn code_of(line: &str) -> &str {
     }
 }
 
-/// Whether `code` names std's `sync` or `thread` modules, or loom.
+/// Whether `code` names std's `sync` or `thread` modules, loom, or shuttle.
 fn names_a_shimmed_module(code: &str) -> bool {
     let grouped_std_import = code.contains("std::{")
         && code
@@ -55,11 +55,12 @@ fn names_a_shimmed_module(code: &str) -> bool {
     code.contains("std::sync")
         || code.contains("std::thread")
         || code.contains("loom::")
+        || code.contains("shuttle::")
         || grouped_std_import
 }
 
 #[test]
-fn only_the_shim_names_std_sync_std_thread_or_loom() {
+fn only_the_shim_names_std_sync_std_thread_loom_or_shuttle() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
@@ -110,6 +111,7 @@ fn the_scan_sees_what_it_must() {
     assert!(names_a_shimmed_module("use std::{io, sync::Mutex};"));
     assert!(names_a_shimmed_module("    std::thread_local! {"));
     assert!(names_a_shimmed_module("use loom::sync::Arc;"));
+    assert!(names_a_shimmed_module("    shuttle::thread::yield_now();"));
     assert!(!names_a_shimmed_module(
         "use crate::sync::{self, thread, Arc};"
     ));

@@ -1,4 +1,4 @@
-#![cfg(not(loom))]
+#![cfg(not(any(loom, shuttle)))]
 //! Reduced forms of the scale and hostile-client runs (`ci/stress.sh` runs them full size):
 //! idle keep-alive connections at scale, slowloris, overload, and hostile inputs.
 //!

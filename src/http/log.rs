@@ -96,7 +96,7 @@ fn push_escaped(line: &mut String, bytes: &[u8]) {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(any(loom, shuttle))))]
 mod tests {
     use super::*;
     use crate::http::{parse_request, Limits, Parsed};

@@ -64,7 +64,7 @@ pub fn content_type(path: &Path) -> &'static str {
         .map_or(DEFAULT_CONTENT_TYPE, |&(_, content_type)| content_type)
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(any(loom, shuttle))))]
 mod tests {
     use super::*;
 

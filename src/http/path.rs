@@ -182,7 +182,7 @@ fn is_plain_file_name(segment: &str) -> bool {
     )
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(any(loom, shuttle))))]
 mod tests {
     use super::*;
 

@@ -950,7 +950,7 @@ fn is_reg_name(host: &[u8]) -> bool {
 mod scan_cost {
     use super::{scan_field_line, LineScan};
 
-    #[cfg(all(test, not(loom)))]
+    #[cfg(all(test, not(any(loom, shuttle))))]
     crate::sync::thread_local! {
         /// Bytes the parser has looked at on this thread since the test last reset it.
         static BYTES_SCANNED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
@@ -959,14 +959,14 @@ mod scan_cost {
     /// Records that a scan looked at `bytes` bytes (tests only; nothing at all otherwise).
     #[inline(always)]
     pub(super) fn count(bytes: usize) {
-        #[cfg(all(test, not(loom)))]
+        #[cfg(all(test, not(any(loom, shuttle))))]
         BYTES_SCANNED.with(|scanned| scanned.set(scanned.get() + bytes));
-        #[cfg(not(all(test, not(loom))))]
+        #[cfg(not(all(test, not(any(loom, shuttle)))))]
         let _ = bytes;
     }
 
     /// Bytes the parser has looked at on this thread since the last call; resets the count.
-    #[cfg(all(test, not(loom)))]
+    #[cfg(all(test, not(any(loom, shuttle))))]
     pub(crate) fn take() -> usize {
         BYTES_SCANNED.with(|scanned| scanned.replace(0))
     }
@@ -993,7 +993,7 @@ mod scan_cost {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(any(loom, shuttle))))]
 pub(crate) use scan_cost::take as take_bytes_scanned;
 
 /// One header line read in a single pass, or why it can't be (yet).
@@ -1209,7 +1209,7 @@ impl FieldFacts {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(any(loom, shuttle))))]
 mod tests {
     use super::*;
 

@@ -327,9 +327,9 @@ impl Backoff {
     }
 
     fn spin(&mut self) {
-        if cfg!(loom) {
-            // One yield tells loom this thread waits for another (and lets a stale load see
-            // newer values); more would only add states.
+        if cfg!(any(loom, shuttle)) {
+            // One yield tells the model checker this thread waits for another (and lets a
+            // stale load see newer values under loom); more would only add states.
             sync::thread::yield_now();
             return;
         }
@@ -340,7 +340,7 @@ impl Backoff {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(any(loom, shuttle))))]
 mod tests {
     use super::*;
 

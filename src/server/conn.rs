@@ -588,7 +588,7 @@ pub(crate) fn log_access<T: Stream>(
     let _ = io::stderr().lock().write_all(line.as_bytes());
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(any(loom, shuttle))))]
 mod tests {
     use std::io::{self, Read, Write};
     use std::net::SocketAddr;

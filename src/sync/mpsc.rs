@@ -18,9 +18,22 @@
 //! Built with `--cfg loom`, they are the small unbounded channel below, made of the shim's
 //! `Mutex` and `Condvar`, so loom explores every interleaving of it too. Its semantics are
 //! themselves model-checked in `loom_tests/channel.rs`.
+//!
+//! Built with `--cfg shuttle`, they are shuttle's own channel, which reports disconnection as
+//! std's does (`recv` fails once every sender is gone and the buffer is empty, `send` fails
+//! once the receiver is gone, a blocked `recv` or `send` wakes to say so), as
+//! `shuttle_tests/channel.rs` checks. Two differences no pool can rely on: its `Receiver` is
+//! `Sync` (std's is not, so code that builds with std builds with it), and the messages still
+//! buffered when the receiver is dropped are dropped with the last sender, not at once.
 
-#[cfg(not(loom))]
+#[cfg(not(any(loom, shuttle)))]
 pub use std::sync::mpsc::{
+    channel, sync_channel, Iter, Receiver, RecvError, SendError, Sender, SyncSender, TryRecvError,
+    TrySendError,
+};
+
+#[cfg(all(shuttle, not(loom)))]
+pub use shuttle::sync::mpsc::{
     channel, sync_channel, Iter, Receiver, RecvError, SendError, Sender, SyncSender, TryRecvError,
     TrySendError,
 };

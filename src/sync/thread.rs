@@ -1,13 +1,21 @@
-//! `std::thread`, or under loom its threads, reporting spawns and joins to the trace recorder.
+//! `std::thread`, or under loom its threads, reporting spawns and joins to the trace recorder,
+//! or under shuttle its threads.
 //!
 //! Built normally this is `std::thread` itself (every item, re-exported). Built with
 //! `--cfg loom` it is loom's threads (the parts loom models) with `spawn`, `Builder::spawn` and
 //! `JoinHandle::join` wrapped so a counterexample shows who started and joined whom, and
-//! where. A pool that swaps `use std::thread` for `use webpool::sync::thread` needs no other
-//! change.
+//! where. Built with `--cfg shuttle` it is `shuttle::thread` (`spawn`, `Builder`, `JoinHandle`,
+//! `current`, `yield_now`, `park`, `panicking`, ...; `sleep` only yields, as time does not pass
+//! in a model), plus std's `available_parallelism`, which shuttle does not model. A pool that
+//! swaps `use std::thread` for `use webpool::sync::thread` needs no other change.
 
-#[cfg(not(loom))]
+#[cfg(not(any(loom, shuttle)))]
 pub use std::thread::*;
+
+#[cfg(all(shuttle, not(loom)))]
+pub use shuttle::thread::*;
+#[cfg(all(shuttle, not(loom)))]
+pub use std::thread::available_parallelism;
 
 #[cfg(loom)]
 pub use self::model::*;
