@@ -730,10 +730,14 @@ impl BriefWait {
     }
 
     /// Yields once; `false` once the budget is spent (the caller then sleeps for real).
-    /// Under loom it is spent from the start: waiting would only multiply the states to
-    /// explore, and the sleep protocol alone must be (and is checked to be) correct.
+    /// Under loom and shuttle it is spent from the start: waiting would only multiply the
+    /// states to explore, and the sleep protocol alone must be (and is checked to be) correct.
+    /// Under shuttle it would also hide that protocol: the PCT scheduler lowers a yielding
+    /// thread's priority, and the random one spreads its steps over every thread, so workers
+    /// yielding here would rarely all be asleep when a job or a shutdown comes, which is where
+    /// the protocol's bugs are.
     fn wait(&mut self) -> bool {
-        if cfg!(loom) || self.yields >= Self::MAX_YIELDS {
+        if cfg!(any(loom, shuttle)) || self.yields >= Self::MAX_YIELDS {
             return false;
         }
         thread::yield_now();
