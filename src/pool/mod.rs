@@ -243,6 +243,10 @@ impl ThreadPool {
     ///
     /// Hands `job` back, unrun: [`TryExecuteError::Full`] when the queue is at capacity (a
     /// server answers 503), [`TryExecuteError::ShutDown`] when the pool is shutting down.
+    /// `Full` also comes, for a moment, when the slot the queue fills next is still being
+    /// emptied by a worker that has just taken its job, however few jobs are queued: the queue
+    /// is a ring, and a worker paused at that point holds its slot until it runs again.
+    /// [`execute`](ThreadPool::execute) waits that moment out.
     pub fn try_execute<F>(&self, job: F) -> Result<(), TryExecuteError<F>>
     where
         F: FnOnce() + Send + 'static,
@@ -271,7 +275,9 @@ impl ThreadPool {
     }
 
     /// Jobs waiting for a worker right now: exact when nothing is being pushed or popped,
-    /// and cheap (two loads), so a single producer can check for room before it submits.
+    /// and cheap (two loads), so a single producer can check for room before it submits with
+    /// [`execute`](ThreadPool::execute), which then does not wait for long (see
+    /// [`try_execute`](ThreadPool::try_execute) for why it may wait at all).
     pub fn queued(&self) -> usize {
         self.shared.ring.len()
     }

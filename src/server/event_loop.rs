@@ -333,9 +333,16 @@ impl<S: Sys> EventLoop<'_, S> {
             conn: Some(conn),
         };
         self.busy += 1;
-        // If the job is refused anyway (shut down), dropping it closes the connection and
-        // hands back `Closed`, which keeps the counts right.
-        let _ = self.pool.try_execute(move || job.serve());
+        // `execute`, not `try_execute`: the room is there, but the slot the queue fills next
+        // may still be being emptied by a worker that has just taken its job (the queue then
+        // reports itself full, however empty it is, until that worker marks the slot free),
+        // and `try_execute` would refuse the job and drop the connection unanswered.
+        // `execute` waits out that moment, which needs nothing from this thread. (Found by
+        // `shuttle_tests/server.rs`: a worker paused there while the loop dispatched enough
+        // jobs to come round the ring to its slot, with the queue all but empty.) If the job
+        // is refused anyway (shut down), dropping it closes the connection and hands back
+        // `Closed`, which keeps the counts right.
+        let _ = self.pool.execute(move || job.serve());
     }
 
     /// Closes idle connections whose deadline has passed, and resumes paused accepting.
