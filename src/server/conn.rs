@@ -90,6 +90,25 @@ impl<T: Stream> Conn<T> {
         let _ = self.discard_input(&mut sink, DRAIN_ON_CLOSE);
     }
 
+    /// For a connection the server is about to refuse (no room in the queue): reads, without
+    /// waiting, the first bytes that arrived, and throws them away (the refusal discards the
+    /// rest). Returns `true` if the client had sent nothing before ending its side, or the
+    /// connection failed: there is then no request to refuse, and nobody to read a refusal.
+    pub(crate) fn ended_without_a_request(&mut self, sink: &mut [u8]) -> bool {
+        if !self.pending.is_empty() {
+            return false; // the start of a request arrived earlier
+        }
+        loop {
+            match self.stream.read(sink) {
+                Ok(0) => return true,
+                Ok(_) => return false,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return false,
+                Err(_) => return true,
+            }
+        }
+    }
+
     /// Reads and throws away what the client has sent, up to `limit` bytes, without waiting:
     /// what a lingering close does each time the connection is readable (RFC 9112 §9.6). The
     /// server has shut its sending side, so the client sees the end of the responses; reading

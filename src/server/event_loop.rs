@@ -312,6 +312,15 @@ impl<S: Sys> EventLoop<'_, S> {
         };
         // This loop is the pool's only producer, so room seen here is still there below.
         if self.pool.queued() >= self.pool.queue_capacity() {
+            // A readiness report can be only the client ending its side of an idle
+            // keep-alive connection: then there is no request to answer 503, and it closes
+            // now. (Found by `shuttle_tests/server.rs`: clients that closed while the queue
+            // was full got a 503 to a request they never sent.)
+            if conn.ended_without_a_request(&mut self.sink) {
+                conn.close(&self.ctx.sys);
+                self.release(key);
+                return;
+            }
             // The request that made the connection ready is unread: close in stages.
             let started = Instant::now();
             let sent = self.reject(&mut conn.stream);
