@@ -22,14 +22,13 @@
 mod support;
 
 use std::panic;
-use std::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering as StdOrdering};
 
 use shuttle::rand::{thread_rng, Rng};
 use webpool::sync::atomic::{AtomicUsize, Ordering};
 use webpool::sync::{thread, Arc};
 use webpool::{Builder, ExecuteError, ThreadPool};
 
-use support::{check, fail, silence_expected_panics, Gate, Latch, Log, Plan};
+use support::{check, fail, silence_expected_panics, Gate, Latch, Log, Plan, Reached};
 
 /// This test binary's name, for the replay command.
 const BINARY: &str = "shuttle_pool";
@@ -75,24 +74,6 @@ fn job(
         ran[number].fetch_add(1, Ordering::SeqCst);
         log.push(number);
         done.count_down();
-    }
-}
-
-/// Counts, across all iterations of a search, how often a state was reached (std atomics:
-/// bookkeeping outside the model).
-struct Reached(StdAtomicUsize);
-
-impl Reached {
-    const fn new() -> Reached {
-        Reached(StdAtomicUsize::new(0))
-    }
-
-    fn hit(&self) {
-        self.0.fetch_add(1, StdOrdering::Relaxed);
-    }
-
-    fn count(&self) -> usize {
-        self.0.load(StdOrdering::Relaxed)
     }
 }
 

@@ -30,6 +30,7 @@
 use std::collections::HashSet;
 use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc as StdArc, Mutex as StdMutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -332,6 +333,37 @@ impl Log {
     /// The fingerprint of the order.
     pub fn fingerprint(&self) -> u64 {
         fingerprint(self.entries())
+    }
+}
+
+/// Counts, across all iterations of a search, how often a state was reached (std atomics:
+/// bookkeeping outside the model).
+pub struct Reached(AtomicUsize);
+
+impl Reached {
+    /// Never reached yet.
+    pub const fn new() -> Reached {
+        Reached(AtomicUsize::new(0))
+    }
+
+    /// Counts one more time.
+    pub fn hit(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Times reached.
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Fails the test unless every one of `states` was reached at least once: a model that never
+/// got where it was meant to go proved nothing about it.
+pub fn expect_reached(model: &str, states: &[(&Reached, &str)]) {
+    for (reached, what) in states {
+        if reached.count() == 0 {
+            fail(&format!("{model}: the search never reached {what}"));
+        }
     }
 }
 
