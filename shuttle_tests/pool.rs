@@ -289,7 +289,7 @@ fn blocked_jobs_never_block_the_queue_at_scale() {
     check(
         BINARY,
         "blocked_jobs_never_block_the_queue_at_scale",
-        Plan::new(1500, 1500),
+        Plan::new(2000, 2000),
         || {
             let jobs = 2 * WAITERS + FILLERS;
             let pool = Arc::new(pool(WORKERS, 4));
@@ -362,7 +362,7 @@ fn panicking_jobs_cost_no_worker_at_scale() {
     check(
         BINARY,
         "panicking_jobs_cost_no_worker_at_scale",
-        Plan::new(1500, 1500),
+        Plan::new(2000, 2000),
         || {
             let jobs = PRODUCERS * PER_PRODUCER;
             let pool = Arc::new(pool(WORKERS, 16));
