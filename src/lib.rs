@@ -17,9 +17,10 @@ pub mod sync;
 
 pub use pool::{Builder, ExecuteError, PoolCreationError, Stats, ThreadPool, TryExecuteError};
 
-/// `true` when this library was built for model checking (`RUSTFLAGS="--cfg loom"`).
+/// `true` when this library was built for model checking (`RUSTFLAGS="--cfg loom"` or
+/// `RUSTFLAGS="--cfg shuttle"`).
 ///
-/// A loom-built library only works inside `loom::model`. Doctests are compiled without the cfg
-/// but link the loom-built library, so every runnable example starts with a hidden
-/// `if webpool::MODEL_CHECKING { return; }`.
+/// A loom-built library only works inside `loom::model`, a shuttle-built one only inside a
+/// shuttle run. Doctests are compiled without the cfg but link the model-checking library, so
+/// every runnable example starts with a hidden `if webpool::MODEL_CHECKING { return; }`.
 pub const MODEL_CHECKING: bool = cfg!(any(loom, shuttle));
