@@ -29,8 +29,9 @@
 //! Under loom, `Mutex`, `Condvar`, `mpsc` and `thread` also report each operation (with the
 //! caller's `file:line`) to the checker's recorder, which turns a failing interleaving into a
 //! readable trace; with no check recording, that costs one load per operation. loom models
-//! what std promises, minus two things: a `Condvar` wait never times out and never wakes
-//! spuriously.
+//! what std promises, minus two things: a `Condvar` wait never times out, and it wakes without
+//! a notification only by accident of loom's scheduler; the `spurious` module (loom builds)
+//! makes each wait in turn wake spuriously on purpose.
 //!
 //! Under shuttle the types are shuttle's own, unrecorded (the checker's traces are loom's).
 //! shuttle has the same two gaps as loom, and one more: it runs every atomic operation as
