@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::catalog::{self, Check, Kind, CHECKS};
+use super::catalog::{self, payload_text, Check, Kind, CHECKS};
 use super::{render, svg, BookPool, End, Trace};
 use crate::sync::{spurious, trace};
 
@@ -947,16 +947,6 @@ fn start_watchdog(state: Arc<ChildState>, timeout: Duration) {
     });
 }
 
-/// A panic payload as text.
-fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|text| (*text).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic with a non-text payload".to_owned())
-}
-
-/// One line saying what went wrong, from loom's panic message and the trace.
 /// The call of the checker's script (`calls execute(job A)` with no `returns` yet) that
 /// `thread` was inside when the trace stopped.
 fn open_call(trace: &Trace, thread: usize) -> Option<String> {
@@ -973,6 +963,7 @@ fn open_call(trace: &Trace, thread: usize) -> Option<String> {
     open
 }
 
+/// One line saying what went wrong, from loom's panic message and the trace.
 fn describe(message: &str, trace: &Trace) -> String {
     let stuck_in = |thread: usize| open_call(trace, thread);
     if message.starts_with("deadlock;") {

@@ -233,11 +233,7 @@ fn drop_while_unwinding<P: BookPool>() {
     let dropped = panic::catch_unwind(AssertUnwindSafe(|| drop_pool(pool)));
     trace::simulate_unwinding(false);
     if let Err(payload) = dropped {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|text| (*text).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
+        let message = payload_text(&*payload);
         fail(&format!(
             "Drop panicked while main was unwinding ({message}): a panic during unwinding \
              aborts the process"
@@ -299,6 +295,15 @@ fn fail(message: &str) -> ! {
     trace::stop();
     trace::save_failure(message.to_owned());
     panic!("{message}");
+}
+
+/// A panic payload as text.
+pub(crate) fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic with a non-text payload".to_owned())
 }
 
 /// Records a step of the checker's script on the calling thread.
