@@ -69,25 +69,7 @@ mod model {
     /// Creates an unbounded channel; see [`std::sync::mpsc::channel`].
     #[track_caller]
     pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
-        let shared = Arc::new(Shared {
-            id: trace::object(ObjectKind::Channel, Location::caller()),
-            state: Mutex::new(State {
-                queue: VecDeque::new(),
-                senders: 1,
-                receiver_alive: true,
-                received: 0,
-            }),
-            available: Condvar::new(),
-            bound: None,
-        });
-        let sender = Sender {
-            shared: Arc::clone(&shared),
-        };
-        let receiver = Receiver {
-            shared,
-            _not_sync: PhantomData,
-        };
-        (sender, receiver)
+        halves(None, Location::caller())
     }
 
     /// Creates a channel that holds at most `bound` messages; see
@@ -95,8 +77,14 @@ mod model {
     /// received (a rendezvous).
     #[track_caller]
     pub fn sync_channel<T>(bound: usize) -> (SyncSender<T>, Receiver<T>) {
+        let (inner, receiver) = halves(Some(bound), Location::caller());
+        (SyncSender { inner }, receiver)
+    }
+
+    /// The two halves of a new channel, created at `at`, bounded or not.
+    fn halves<T>(bound: Option<usize>, at: &'static Location<'static>) -> (Sender<T>, Receiver<T>) {
         let shared = Arc::new(Shared {
-            id: trace::object(ObjectKind::Channel, Location::caller()),
+            id: trace::object(ObjectKind::Channel, at),
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 senders: 1,
@@ -104,12 +92,10 @@ mod model {
                 received: 0,
             }),
             available: Condvar::new(),
-            bound: Some((bound, Condvar::new())),
+            bound: bound.map(|bound| (bound, Condvar::new())),
         });
-        let sender = SyncSender {
-            inner: Sender {
-                shared: Arc::clone(&shared),
-            },
+        let sender = Sender {
+            shared: Arc::clone(&shared),
         };
         let receiver = Receiver {
             shared,
@@ -229,6 +215,19 @@ mod model {
             // At most one thread waits: the receiver is not `Sync`.
             self.shared.available.notify_one();
             Ok(())
+        }
+    }
+
+    impl<T> Shared<T> {
+        /// Takes the oldest message out of `state` (locked), counting it and waking the
+        /// senders of a sync channel that wait for room or for their message to be taken.
+        fn take(&self, state: &mut State<T>) -> Option<T> {
+            let value = state.queue.pop_front()?;
+            state.received += 1;
+            if let Some((_, space)) = &self.bound {
+                space.notify_all();
+            }
+            Some(value)
         }
     }
 
@@ -400,11 +399,7 @@ mod model {
             trace::block(Blocked::Recv { channel }, at);
             let mut state = lock(&self.shared);
             let received = loop {
-                if let Some(value) = state.queue.pop_front() {
-                    state.received += 1;
-                    if let Some((_, space)) = &self.shared.bound {
-                        space.notify_all();
-                    }
+                if let Some(value) = self.shared.take(&mut state) {
                     break Ok(value);
                 }
                 if state.senders == 0 {
@@ -431,14 +426,8 @@ mod model {
         #[track_caller]
         pub fn try_recv(&self) -> Result<T, TryRecvError> {
             let mut state = lock(&self.shared);
-            let received = match state.queue.pop_front() {
-                Some(value) => {
-                    state.received += 1;
-                    if let Some((_, space)) = &self.shared.bound {
-                        space.notify_all();
-                    }
-                    Ok(value)
-                }
+            let received = match self.shared.take(&mut state) {
+                Some(value) => Ok(value),
                 None if state.senders == 0 => Err(TryRecvError::Disconnected),
                 None => Err(TryRecvError::Empty),
             };
