@@ -4,7 +4,10 @@
 //! bytes: no I/O, no threads, no clock except where a function says so. The server reads from
 //! a socket, hands the bytes here, and writes what comes back.
 //!
-//! - [`request`]: the incremental request-head parser (RFC 9112), with configurable [`Limits`].
+//! - [`request`]: the request head and its incremental parser (RFC 9112), with configurable
+//!   [`Limits`]. The parser's grammar is split by concern into private files: the request line
+//!   (`request_line.rs`), the request-target and authority (`target.rs`), header lines
+//!   (`fields.rs`), body framing (`framing.rs`), and the resumable parser itself (`parser.rs`).
 //! - [`chunked`]: the incremental decoder for chunked request bodies.
 //! - [`error`]: why a request was refused, as a [`ParseError`] carrying the status to send.
 //! - [`path`]: request path → a relative file path that can't leave the served root.
@@ -22,13 +25,20 @@ pub mod chunked;
 pub mod date;
 pub mod error;
 pub mod etag;
+mod fields;
+mod framing;
 pub mod log;
 pub mod mime;
+mod parser;
 pub mod path;
 pub mod range;
 pub mod request;
+mod request_line;
 pub mod response;
 mod syntax;
+mod target;
+#[cfg(all(test, not(any(loom, shuttle))))]
+mod test_support;
 
 pub use error::{ErrorKind, ParseError};
 pub use request::{

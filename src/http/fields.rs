@@ -1,0 +1,195 @@
+//! Header field lines (RFC 9112 §5): each read in one pass, and what the ones the parser acts
+//! on say about the request.
+//!
+//! [`scan_field_line`] validates a line and finds its end at once; [`FieldFacts`] records, line
+//! by line, the fields whose meaning is judged when the head is complete (Host, Connection,
+//! Expect, and through [`Framing`] Content-Length and Transfer-Encoding).
+
+use std::ops::Range;
+
+use super::error::ErrorKind;
+use super::framing::Framing;
+use super::syntax::{find_field_value_end, is_ows, list_elements, token_prefix_len};
+
+/// One header line read in a single pass, or why it can't be (yet).
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum LineScan {
+    /// A valid `name: value` line; the next line starts at `next`.
+    Field {
+        name: Range<usize>,
+        value: Range<usize>,
+        next: usize,
+    },
+    /// The empty line ending the head, which ends at `next`.
+    EndOfHead { next: usize },
+    /// The line is invalid because of the byte at `at`, provided the line is complete.
+    Defect { kind: ErrorKind, at: usize },
+    /// The window ended before the line's LF.
+    Incomplete,
+}
+
+/// Reads the header line starting at `start`, looking no further than `end`.
+#[inline]
+pub(super) fn scan_field_line(buf: &[u8], start: usize, end: usize) -> LineScan {
+    let window = buf.get(..end).unwrap_or(buf);
+    let defect = |kind, at| LineScan::Defect { kind, at };
+    let Some(&first) = window.get(start) else {
+        return LineScan::Incomplete;
+    };
+    match (first, window.get(start + 1)) {
+        (b'\n', _) => return LineScan::EndOfHead { next: start + 1 },
+        (b'\r', None) => return LineScan::Incomplete,
+        (b'\r', Some(b'\n')) => return LineScan::EndOfHead { next: start + 2 },
+        (b'\r', Some(_)) => return defect(ErrorKind::BareCr, start),
+        // RFC 9112 §5.2: obs-fold in a request is refused (400).
+        (b' ' | b'\t', _) => return defect(ErrorKind::ObsFold, start),
+        _ => {}
+    }
+
+    let colon = start + token_prefix_len(window.get(start..).unwrap_or_default());
+    match window.get(colon) {
+        None => return LineScan::Incomplete,
+        Some(b':') if colon > start => {}
+        Some(b' ' | b'\t') if colon > start => {
+            // RFC 9112 §5.1: whitespace between name and colon is refused (400); whitespace
+            // followed by anything else is simply a bad name.
+            let after = window.get(colon..).unwrap_or_default();
+            return match after.iter().find(|&&b| !is_ows(b)) {
+                None => LineScan::Incomplete,
+                Some(b':') => defect(ErrorKind::WhitespaceBeforeColon, colon),
+                Some(_) => defect(ErrorKind::InvalidHeaderName, colon),
+            };
+        }
+        Some(b'\n') => return defect(ErrorKind::MissingColon, colon),
+        Some(b'\r') => {
+            return match window.get(colon + 1) {
+                None => LineScan::Incomplete,
+                Some(b'\n') => defect(ErrorKind::MissingColon, colon),
+                Some(_) => defect(ErrorKind::BareCr, colon),
+            }
+        }
+        _ => return defect(ErrorKind::InvalidHeaderName, colon),
+    }
+
+    let value_start = colon
+        + 1
+        + window
+            .get(colon + 1..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&b| is_ows(b))
+            .count();
+    let mut from = value_start;
+    let (content_end, next) = loop {
+        let Some(stop) = find_field_value_end(window, from, window.len()) else {
+            return LineScan::Incomplete;
+        };
+        match (window.get(stop), window.get(stop + 1)) {
+            (Some(b'\t'), _) => from = stop + 1,
+            (Some(b'\n'), _) => break (stop, stop + 1),
+            (Some(b'\r'), None) => return LineScan::Incomplete,
+            (Some(b'\r'), Some(b'\n')) => break (stop, stop + 2),
+            (Some(b'\r'), Some(_)) => return defect(ErrorKind::BareCr, stop),
+            _ => return defect(ErrorKind::InvalidHeaderValue, stop),
+        }
+    };
+    let value = window.get(value_start..content_end).unwrap_or_default();
+    let trailing_ows = value.iter().rev().take_while(|&&b| is_ows(b)).count();
+    let value_end = content_end - trailing_ows;
+    LineScan::Field {
+        name: start..colon,
+        value: value_start..value_end,
+        next,
+    }
+}
+
+/// What the header lines said about framing, host and connection, gathered line by line.
+#[derive(Clone, Debug, Default)]
+pub(super) struct FieldFacts {
+    pub(super) host_count: usize,
+    /// The first Host value, as a range of the buffer.
+    pub(super) host_value: Option<Range<usize>>,
+    pub(super) connection_close: bool,
+    pub(super) connection_keep_alive: bool,
+    pub(super) expect_continue: bool,
+    /// What Content-Length and Transfer-Encoding said.
+    pub(super) framing: Framing,
+}
+
+impl FieldFacts {
+    /// Records what one header line (name and value given as ranges of `buf`) means for the
+    /// request as a whole.
+    #[inline]
+    pub(super) fn record(&mut self, buf: &[u8], name: Range<usize>, value_range: Range<usize>) {
+        let name = buf.get(name).unwrap_or_default();
+        let value = buf.get(value_range.clone()).unwrap_or_default();
+        // Dispatch on length and first letter before comparing whole names: most headers are
+        // none of these.
+        match (name.len(), name.first().map(u8::to_ascii_lowercase)) {
+            (4, Some(b'h')) if name.eq_ignore_ascii_case(b"host") => {
+                self.host_count += 1;
+                self.host_value.get_or_insert(value_range);
+            }
+            (6, Some(b'e')) if name.eq_ignore_ascii_case(b"expect") => {
+                self.expect_continue |= list_elements(value)
+                    .any(|expectation| expectation.eq_ignore_ascii_case(b"100-continue"));
+            }
+            (10, Some(b'c')) if name.eq_ignore_ascii_case(b"connection") => {
+                for option in list_elements(value) {
+                    self.connection_close |= option.eq_ignore_ascii_case(b"close");
+                    self.connection_keep_alive |= option.eq_ignore_ascii_case(b"keep-alive");
+                }
+            }
+            (14, Some(b'c')) if name.eq_ignore_ascii_case(b"content-length") => {
+                self.framing.record_content_length(buf, value_range)
+            }
+            (17, Some(b't')) if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+                self.framing.record_transfer_encoding(value)
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(all(test, not(any(loom, shuttle))))]
+mod tests {
+    use super::*;
+    use crate::http::test_support::{complete, parse};
+
+    #[test]
+    fn header_line_defects() {
+        let cases: [(&[u8], ErrorKind); 7] = [
+            (b"Host : h\r\n", ErrorKind::WhitespaceBeforeColon),
+            (b"Ho st: h\r\n", ErrorKind::InvalidHeaderName),
+            (b": h\r\n", ErrorKind::InvalidHeaderName),
+            (b"Host\r\n", ErrorKind::MissingColon),
+            (b" folded\r\n", ErrorKind::ObsFold),
+            (b"X: a\x00b\r\n", ErrorKind::InvalidHeaderValue),
+            (b"X: a\x7f\r\n", ErrorKind::InvalidHeaderValue),
+        ];
+        for (line, kind) in cases {
+            let mut buf = b"GET / HTTP/1.1\r\nHost: h\r\n".to_vec();
+            buf.extend_from_slice(line);
+            buf.extend_from_slice(b"\r\n");
+            assert_eq!(
+                parse(&buf),
+                Err(kind),
+                "{:?}",
+                String::from_utf8_lossy(line)
+            );
+        }
+    }
+
+    #[test]
+    fn connection_and_expect() {
+        let req = complete(b"GET / HTTP/1.1\r\nHost: h\r\nConnection: Keep-Alive, CLOSE\r\n\r\n");
+        assert!(!req.keep_alive());
+        let req = complete(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        assert!(req.keep_alive());
+        assert!(!complete(b"GET / HTTP/1.0\r\n\r\n").keep_alive());
+        let req = complete(b"PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\n\r\n");
+        assert!(req.expect_continue());
+        let req = complete(b"PUT / HTTP/1.0\r\nExpect: 100-continue\r\n\r\n");
+        assert!(!req.expect_continue());
+    }
+}

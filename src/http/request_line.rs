@@ -1,0 +1,215 @@
+//! The request line (RFC 9112 §3): `method SP request-target SP HTTP-version`.
+//!
+//! Read two ways that must agree: [`RequestLine::scan_valid`] accepts a well-formed line in one
+//! pass (the common case, and the hot path), and [`RequestLine::parse`] reads any other line
+//! exactly, to name what is wrong with it.
+
+use std::ops::Range;
+
+use super::error::ErrorKind;
+use super::request::{Method, TargetForm, Version};
+use super::syntax::{find_non_visible, is_token_byte, token_prefix_len};
+use super::target::TargetParts;
+
+/// The accepted request line, as offsets into the buffer.
+#[derive(Clone, Debug)]
+pub(super) struct RequestLine {
+    pub(super) method: Method,
+    pub(super) version: Version,
+    pub(super) form: TargetForm,
+    /// The target, as a range of the buffer; the other ranges are relative to the target.
+    pub(super) target: Range<usize>,
+    /// `None` for an absolute-form target with an empty path, which means `/`.
+    pub(super) path: Option<Range<usize>>,
+    pub(super) query: Option<Range<usize>>,
+    /// The authority of an absolute-form target.
+    pub(super) authority: Option<Range<usize>>,
+}
+
+impl RequestLine {
+    /// Reads a well-formed request line starting at `start` (`method SP target SP HTTP/d.d`,
+    /// then CRLF or LF, before `end`) in one pass; returns it and where the next line starts.
+    ///
+    /// `None` for anything else (incomplete, empty, malformed, unsupported): the exact parse
+    /// then finds the line end and names the error. Both agree on every line this accepts.
+    #[inline]
+    pub(super) fn scan_valid(buf: &[u8], start: usize, end: usize) -> Option<(RequestLine, usize)> {
+        let line = buf.get(start..end)?;
+        // Most requests are GETs and POSTs: recognise them without a token scan.
+        let method_len = match line {
+            [b'G', b'E', b'T', b' ', ..] => 3,
+            [b'P', b'O', b'S', b'T', b' ', ..] => 4,
+            _ => token_prefix_len(line),
+        };
+        if method_len == 0 || line.get(method_len) != Some(&b' ') {
+            return None;
+        }
+        let target_start = method_len + 1;
+        let target_end = find_non_visible(line, target_start, line.len())?;
+        if target_end == target_start || line.get(target_end) != Some(&b' ') {
+            return None;
+        }
+        let (version, line_end) = line.get(target_end + 1..)?.split_at_checked(8)?;
+        let line_len = match line_end {
+            [b'\r', b'\n', ..] => target_end + 11,
+            [b'\n', ..] => target_end + 10,
+            _ => return None,
+        };
+        let version = parse_version(version).ok()?;
+        let method = Method::from_token(line.get(..method_len)?)?;
+        let target = line.get(target_start..target_end)?;
+        let parts = TargetParts::parse(method, target).ok()?;
+        let target_offset = start + target_start;
+        let request_line = RequestLine {
+            method,
+            version,
+            form: parts.form,
+            target: target_offset..target_offset + target.len(),
+            path: parts.path,
+            query: parts.query,
+            authority: parts.authority,
+        };
+        Some((request_line, start + line_len))
+    }
+
+    /// Parses `method SP request-target SP HTTP-version` (`line` without its line ending,
+    /// starting at `offset` in the buffer).
+    pub(super) fn parse(line: &[u8], offset: usize) -> Result<RequestLine, ErrorKind> {
+        Self::parse_inner(line, offset).map_err(|kind| {
+            // A CR can only sit in a line that failed the syntax checks; name the real culprit.
+            if kind.status() == 400 && line.contains(&b'\r') {
+                ErrorKind::BareCr
+            } else {
+                kind
+            }
+        })
+    }
+
+    fn parse_inner(line: &[u8], offset: usize) -> Result<RequestLine, ErrorKind> {
+        let has_space_from = |from: usize| line.get(from..).is_some_and(|l| l.contains(&b' '));
+        let method_len = line.iter().take_while(|&&b| is_token_byte(b)).count();
+        if method_len == 0 || line.get(method_len) != Some(&b' ') {
+            return Err(if has_space_from(0) {
+                ErrorKind::InvalidMethod
+            } else {
+                ErrorKind::MalformedRequestLine
+            });
+        }
+        let method = line.get(..method_len).unwrap_or_default();
+        let target_start = method_len + 1;
+        // The version is what follows the last space, and the target what precedes it. In a
+        // valid line, that space is the first byte after the method's that isn't visible ASCII.
+        let target_end = find_non_visible(line, target_start, line.len());
+        let version_start = match target_end.map(|end| (end, line.get(end))) {
+            Some((end, Some(b' '))) if !has_space_from(end + 1) => end + 1,
+            // Another space follows, so the byte at `end` is inside the target.
+            Some((end, bad)) if has_space_from(end + 1) => {
+                return Err(match bad {
+                    Some(b' ' | b'\t') => ErrorKind::WhitespaceInTarget,
+                    _ => ErrorKind::InvalidTarget,
+                })
+            }
+            // No space after the method's: an HTTP/0.9-style line.
+            _ => return Err(ErrorKind::MissingVersion),
+        };
+        let target = line
+            .get(target_start..version_start - 1)
+            .unwrap_or_default();
+        if target.is_empty() {
+            return Err(ErrorKind::InvalidTarget);
+        }
+        let version = parse_version(line.get(version_start..).unwrap_or_default())?;
+        let Some(method) = Method::from_token(method) else {
+            return Err(ErrorKind::UnknownMethod);
+        };
+
+        let parts = TargetParts::parse(method, target)?;
+        let target_offset = offset + target_start;
+        Ok(RequestLine {
+            method,
+            version,
+            form: parts.form,
+            target: target_offset..target_offset + target.len(),
+            path: parts.path,
+            query: parts.query,
+            authority: parts.authority,
+        })
+    }
+}
+
+/// `HTTP/<digit>.<digit>` (RFC 9112 §2.3), case-sensitive.
+fn parse_version(version: &[u8]) -> Result<Version, ErrorKind> {
+    let &[b'H', b'T', b'T', b'P', b'/', major, b'.', minor] = version else {
+        return Err(ErrorKind::InvalidVersion);
+    };
+    if !major.is_ascii_digit() || !minor.is_ascii_digit() {
+        return Err(ErrorKind::InvalidVersion);
+    }
+    match (major, minor) {
+        (b'1', b'0') => Ok(Version::Http10),
+        (b'1', _) => Ok(Version::Http11),
+        _ => Err(ErrorKind::UnsupportedVersion),
+    }
+}
+
+#[cfg(all(test, not(any(loom, shuttle))))]
+mod tests {
+    use super::*;
+    use crate::http::request::Parsed;
+    use crate::http::test_support::parse;
+
+    #[test]
+    fn versions() {
+        let version = |v: &str| {
+            let buf = format!("GET / {v}\r\nHost: h\r\n\r\n");
+            parse(buf.as_bytes()).map(|p| match p {
+                Parsed::Complete(r) => r.version(),
+                Parsed::Partial => panic!("partial"),
+            })
+        };
+        assert_eq!(version("HTTP/1.0"), Ok(Version::Http10));
+        assert_eq!(version("HTTP/1.1"), Ok(Version::Http11));
+        assert_eq!(version("HTTP/1.9"), Ok(Version::Http11));
+        assert_eq!(version("HTTP/2.0"), Err(ErrorKind::UnsupportedVersion));
+        assert_eq!(version("HTTP/0.9"), Err(ErrorKind::UnsupportedVersion));
+        for bad in ["http/1.1", "HTTP/1", "HTTP/1.10", "HTTP/a.1", "HTTP/11", ""] {
+            assert_eq!(version(bad), Err(ErrorKind::InvalidVersion), "{bad}");
+        }
+        // The version is what follows the last space: here the target holds a space.
+        assert_eq!(version("HTTP/1.1 "), Err(ErrorKind::WhitespaceInTarget));
+        assert_eq!(parse(b"GET /\r\n\r\n"), Err(ErrorKind::MissingVersion));
+    }
+
+    #[test]
+    fn methods_are_case_sensitive_tokens() {
+        assert_eq!(
+            parse(b"get / HTTP/1.1\r\nHost: h\r\n\r\n"),
+            Err(ErrorKind::UnknownMethod)
+        );
+        assert_eq!(
+            parse(b"BREW / HTTP/1.1\r\nHost: h\r\n\r\n"),
+            Err(ErrorKind::UnknownMethod)
+        );
+        assert_eq!(
+            parse(b"G@T / HTTP/1.1\r\nHost: h\r\n\r\n"),
+            Err(ErrorKind::InvalidMethod)
+        );
+        assert_eq!(
+            parse(b" / HTTP/1.1\r\nHost: h\r\n\r\n"),
+            Err(ErrorKind::InvalidMethod)
+        );
+        for method in Method::ALL {
+            assert_eq!(Method::from_token(method.as_str().as_bytes()), Some(method));
+        }
+    }
+
+    #[test]
+    fn whitespace_in_target() {
+        let kind = parse(b"GET /a b HTTP/1.1\r\nHost: h\r\n\r\n");
+        assert_eq!(kind, Err(ErrorKind::WhitespaceInTarget));
+        let kind = parse(b"GET  / HTTP/1.1\r\nHost: h\r\n\r\n");
+        assert_eq!(kind, Err(ErrorKind::WhitespaceInTarget));
+        let kind = parse(b"GET /\xc3\xa9 HTTP/1.1\r\nHost: h\r\n\r\n");
+        assert_eq!(kind, Err(ErrorKind::InvalidTarget));
+    }
+}
