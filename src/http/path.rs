@@ -12,7 +12,7 @@ use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
 use super::error::{ErrorKind, ParseError};
-use super::syntax::hex_value;
+use super::syntax::{hex_value, is_pchar_byte};
 
 /// A resolved request path: decoded segments, none of them empty, `.` or `..`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -50,7 +50,7 @@ impl fmt::Display for SafePath {
                 f.write_str("/")?;
             }
             for &byte in segment.as_bytes() {
-                if is_pchar_unescaped(byte) {
+                if is_pchar_byte(byte) {
                     write!(f, "{}", char::from(byte))?;
                 } else {
                     write!(f, "%{byte:02X}")?;
@@ -62,30 +62,6 @@ impl fmt::Display for SafePath {
         }
         Ok(())
     }
-}
-
-/// `pchar` minus `pct-encoded` (RFC 3986 §3.3): bytes that stand for themselves in a segment.
-fn is_pchar_unescaped(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'-' | b'.'
-                | b'_'
-                | b'~'
-                | b'!'
-                | b'$'
-                | b'&'
-                | b'\''
-                | b'('
-                | b')'
-                | b'*'
-                | b'+'
-                | b','
-                | b';'
-                | b'='
-                | b':'
-                | b'@'
-        )
 }
 
 /// Resolves a raw (percent-encoded, query already split off) request path.

@@ -1,7 +1,8 @@
 //! Byte classes and scanning primitives from the HTTP grammar (RFC 9110 §5.6, RFC 9112 §2).
 //!
 //! Everything here is a pure function over bytes, shared by the request parser, the chunked
-//! decoder and the header helpers, so that "what is a token" is decided in exactly one place.
+//! decoder, the path resolver and the header helpers, so that "what is a token" (or a host byte,
+//! or a path byte) is decided in exactly one place: one table, [`CLASS`].
 
 /// `tchar` (RFC 9110 §5.6.2): the bytes a token (method, header name, coding) may contain.
 const TOKEN: u8 = 1 << 0;
@@ -11,9 +12,18 @@ const FIELD_VALUE: u8 = 1 << 1;
 const VISIBLE: u8 = 1 << 2;
 /// `unreserved / sub-delims` (RFC 3986 §2): the bytes of a reg-name besides percent-escapes.
 const HOST: u8 = 1 << 3;
+/// `pchar` minus `pct-encoded` (RFC 3986 §3.3): `unreserved / sub-delims / ":" / "@"`, the bytes
+/// that stand for themselves in a path segment.
+const PCHAR: u8 = 1 << 4;
 
 /// One table lookup answers every class question for a byte.
 static CLASS: [u8; 256] = build_class_table();
+
+/// `true` if `b` is in `class` (one of the bits above, or several: then in any of them).
+#[inline(always)]
+fn in_class(b: u8, class: u8) -> bool {
+    CLASS[usize::from(b)] & class != 0
+}
 
 const fn build_class_table() -> [u8; 256] {
     let mut table = [0u8; 256];
@@ -65,7 +75,10 @@ const fn build_class_table() -> [u8; 256] {
                     | b'='
             )
         {
-            class |= HOST;
+            class |= HOST | PCHAR;
+        }
+        if byte == b':' || byte == b'@' {
+            class |= PCHAR;
         }
         // obs-text: RFC 9110 keeps accepting it in field values for compatibility.
         if byte >= 0x80 || byte == b' ' || byte == b'\t' {
@@ -80,7 +93,7 @@ const fn build_class_table() -> [u8; 256] {
 /// `true` for a `tchar`, the bytes of a token.
 #[inline]
 pub(crate) fn is_token_byte(b: u8) -> bool {
-    CLASS[usize::from(b)] & TOKEN != 0
+    in_class(b, TOKEN)
 }
 
 /// Length of the longest prefix of `bytes` made of token bytes.
@@ -100,7 +113,6 @@ pub(crate) fn host_prefix_len(bytes: &[u8]) -> usize {
 /// Looks bytes up eight at a time, so that the lookups don't wait for one another.
 #[inline(always)]
 fn class_prefix_len(bytes: &[u8], class: u8) -> usize {
-    let in_class = |b: &u8| CLASS[usize::from(*b)] & class != 0;
     let mut chunks = bytes.chunks_exact(WORD);
     let mut len = 0;
     for chunk in chunks.by_ref() {
@@ -109,7 +121,7 @@ fn class_prefix_len(bytes: &[u8], class: u8) -> usize {
                 .iter()
                 .fold(class, |acc, &b| acc & CLASS[usize::from(b)]);
             if all == 0 {
-                return len + array.iter().take_while(|b| in_class(b)).count();
+                return len + array.iter().take_while(|&&b| in_class(b, class)).count();
             }
         }
         len += WORD;
@@ -117,26 +129,33 @@ fn class_prefix_len(bytes: &[u8], class: u8) -> usize {
     len + chunks
         .remainder()
         .iter()
-        .take_while(|b| in_class(b))
+        .take_while(|&&b| in_class(b, class))
         .count()
 }
 
 /// `true` for a byte allowed in a header field value (VCHAR, obs-text, SP, HTAB).
 #[inline]
 pub(crate) fn is_field_value_byte(b: u8) -> bool {
-    CLASS[usize::from(b)] & FIELD_VALUE != 0
+    in_class(b, FIELD_VALUE)
 }
 
 /// `true` for visible ASCII (`!` to `~`).
 #[inline]
 pub(crate) fn is_visible_ascii(b: u8) -> bool {
-    CLASS[usize::from(b)] & VISIBLE != 0
+    in_class(b, VISIBLE)
 }
 
 /// `true` for `unreserved / sub-delims`, the bytes of a host name (RFC 3986 §3.2.2).
 #[inline]
 pub(crate) fn is_host_byte(b: u8) -> bool {
-    CLASS[usize::from(b)] & HOST != 0
+    in_class(b, HOST)
+}
+
+/// `true` for a byte that stands for itself in a path segment (RFC 3986 §3.3): a host byte (see
+/// [`is_host_byte`]), `:` or `@`.
+#[inline]
+pub(crate) fn is_pchar_byte(b: u8) -> bool {
+    in_class(b, PCHAR)
 }
 
 /// `true` for optional whitespace (`OWS`, RFC 9110 §5.6.3): SP or HTAB.
@@ -302,6 +321,17 @@ pub(crate) fn cmp_decimal(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
 mod tests {
     use super::*;
 
+    /// Buffers of `len` bytes `a` with one byte changed: every byte value at every offset.
+    fn one_odd_byte(len: usize) -> impl Iterator<Item = Vec<u8>> {
+        (0..=255u8).flat_map(move |odd| {
+            (0..len).map(move |at| {
+                let mut buf = vec![b'a'; len];
+                buf[at] = odd;
+                buf
+            })
+        })
+    }
+
     #[test]
     fn token_bytes_are_exactly_tchar() {
         let tchar: Vec<u8> = (0..=255u8).filter(|&b| is_token_byte(b)).collect();
@@ -323,6 +353,14 @@ mod tests {
     }
 
     #[test]
+    fn path_bytes_are_host_bytes_colon_and_at() {
+        for b in 0..=255u8 {
+            let expected = is_host_byte(b) || b == b':' || b == b'@';
+            assert_eq!(is_pchar_byte(b), expected, "byte {b:#04x}");
+        }
+    }
+
+    #[test]
     fn field_value_bytes_exclude_ctl_and_del() {
         for b in 0..=255u8 {
             let expected = b == b'\t' || (0x20..=0x7e).contains(&b) || b >= 0x80;
@@ -332,19 +370,15 @@ mod tests {
 
     #[test]
     fn swar_scans_agree_with_byte_loops() {
-        // Every byte value at every offset of a buffer longer than a few words.
-        for special in 0..=255u8 {
-            for at in 0..40 {
-                let mut buf = vec![b'a'; 40];
-                buf[at] = special;
-                for from in [0, 1, 7, 8, 9] {
-                    let naive_lf = (from..40).find(|&i| buf[i] == b'\n');
-                    assert_eq!(find_lf(&buf, from, 40), naive_lf);
-                    let naive_value = (from..40).find(|&i| buf[i] < 0x20 || buf[i] == 0x7f);
-                    assert_eq!(find_field_value_end(&buf, from, 40), naive_value);
-                    let naive_visible = (from..40).find(|&i| !(0x21..=0x7e).contains(&buf[i]));
-                    assert_eq!(find_non_visible(&buf, from, 40), naive_visible);
-                }
+        // A buffer longer than a few words, so that whole words and the remainder are scanned.
+        for buf in one_odd_byte(40) {
+            for from in [0, 1, 7, 8, 9] {
+                let naive_lf = (from..40).find(|&i| buf[i] == b'\n');
+                assert_eq!(find_lf(&buf, from, 40), naive_lf);
+                let naive_value = (from..40).find(|&i| buf[i] < 0x20 || buf[i] == 0x7f);
+                assert_eq!(find_field_value_end(&buf, from, 40), naive_value);
+                let naive_visible = (from..40).find(|&i| !(0x21..=0x7e).contains(&buf[i]));
+                assert_eq!(find_non_visible(&buf, from, 40), naive_visible);
             }
         }
     }
@@ -358,15 +392,11 @@ mod tests {
 
     #[test]
     fn prefix_lengths_agree_with_byte_loops() {
-        for stop in 0..=255u8 {
-            for at in 0..20 {
-                let mut buf = vec![b'a'; 20];
-                buf[at] = stop;
-                let naive = buf.iter().take_while(|&&b| is_token_byte(b)).count();
-                assert_eq!(token_prefix_len(&buf), naive);
-                let naive = buf.iter().take_while(|&&b| is_host_byte(b)).count();
-                assert_eq!(host_prefix_len(&buf), naive);
-            }
+        for buf in one_odd_byte(20) {
+            let naive = buf.iter().take_while(|&&b| is_token_byte(b)).count();
+            assert_eq!(token_prefix_len(&buf), naive);
+            let naive = buf.iter().take_while(|&&b| is_host_byte(b)).count();
+            assert_eq!(host_prefix_len(&buf), naive);
         }
     }
 
