@@ -264,6 +264,7 @@ impl ChunkedDecoder {
 #[cfg(all(test, not(any(loom, shuttle))))]
 mod tests {
     use super::*;
+    use crate::http::test_support::{assert_all, assert_refusals};
 
     fn decode_all(input: &[u8], max_body: u64) -> Result<(Vec<u8>, Progress), ErrorKind> {
         let mut decoder = ChunkedDecoder::new(max_body);
@@ -315,14 +316,7 @@ mod tests {
             (b"0\r\nNo colon\r\n\r\n", ErrorKind::InvalidTrailer),
             (b"0\r\n\rX", ErrorKind::InvalidTrailer),
         ];
-        for (input, kind) in cases {
-            assert_eq!(
-                decode_all(input, 100),
-                Err(kind),
-                "{:?}",
-                String::from_utf8_lossy(input)
-            );
-        }
+        assert_refusals(cases, |input| decode_all(input, 100));
     }
 
     #[test]
@@ -362,19 +356,14 @@ mod tests {
     fn a_size_that_overflows_64_bits_is_malformed_whatever_the_limit() {
         // 2^64, and longer: no such size exists, so the line is malformed (400, as nginx
         // answers), not merely too large (413).
-        for huge in [
+        let huge = [
             &b"10000000000000000\r\n"[..],
             b"fffffffffffffffffffffffffffff\r\n",
             b"00000000010000000000000000\r\n",
-        ] {
-            for limit in [10, 1 << 20, u64::MAX] {
-                assert_eq!(
-                    decode_all(huge, limit),
-                    Err(ErrorKind::InvalidChunkSize),
-                    "{:?} with a limit of {limit}",
-                    String::from_utf8_lossy(huge)
-                );
-            }
+        ];
+        for limit in [10, 1 << 20, u64::MAX] {
+            let invalid = Err(ErrorKind::InvalidChunkSize);
+            assert_all(huge, invalid, |size_line| decode_all(size_line, limit));
         }
         // The largest 64-bit size is well-formed, and too large.
         let max = b"ffffffffffffffff\r\n";

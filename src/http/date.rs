@@ -384,37 +384,35 @@ mod tests {
         }
     }
 
+    /// Asserts that `format` writes each instant (seconds since the epoch) as expected.
+    fn assert_formats(format: fn(SystemTime) -> String, cases: &[(i64, &str)]) {
+        for &(seconds, expected) in cases {
+            assert_eq!(format(at(seconds)), expected, "{seconds}");
+        }
+    }
+
     #[test]
     fn formats_log_dates() {
-        assert_eq!(format_log_date(at(0)), "01/Jan/1970:00:00:00 +0000");
-        assert_eq!(
-            format_log_date(at(951_782_400)),
-            "29/Feb/2000:00:00:00 +0000"
-        );
-        assert_eq!(format_log_date(at(i64::MAX)), "31/Dec/9999:23:59:59 +0000");
+        let cases = [
+            (0, "01/Jan/1970:00:00:00 +0000"),
+            (951_782_400, "29/Feb/2000:00:00:00 +0000"),
+            (i64::MAX, "31/Dec/9999:23:59:59 +0000"),
+        ];
+        assert_formats(format_log_date, &cases);
         assert_eq!(format_log_date(at(1)).len(), LOG_DATE_LEN);
     }
 
     #[test]
     fn formats_known_dates() {
-        assert_eq!(format_http_date(at(0)), "Thu, 01 Jan 1970 00:00:00 GMT");
-        assert_eq!(
-            format_http_date(at(784_111_777)),
-            "Sun, 06 Nov 1994 08:49:37 GMT"
-        );
-        assert_eq!(
-            format_http_date(at(951_782_400)),
-            "Tue, 29 Feb 2000 00:00:00 GMT"
-        );
-        assert_eq!(format_http_date(at(-1)), "Wed, 31 Dec 1969 23:59:59 GMT");
-        assert_eq!(
-            format_http_date(at(MAX_UNIX_SECONDS)),
-            "Fri, 31 Dec 9999 23:59:59 GMT"
-        );
-        assert_eq!(
-            format_http_date(at(i64::MAX / 4)),
-            "Fri, 31 Dec 9999 23:59:59 GMT"
-        );
+        let cases = [
+            (0, "Thu, 01 Jan 1970 00:00:00 GMT"),
+            (784_111_777, "Sun, 06 Nov 1994 08:49:37 GMT"),
+            (951_782_400, "Tue, 29 Feb 2000 00:00:00 GMT"),
+            (-1, "Wed, 31 Dec 1969 23:59:59 GMT"),
+            (MAX_UNIX_SECONDS, "Fri, 31 Dec 9999 23:59:59 GMT"),
+            (i64::MAX / 4, "Fri, 31 Dec 9999 23:59:59 GMT"),
+        ];
+        assert_formats(format_http_date, &cases);
         // Sub-second precision is dropped, rounding down even before the epoch.
         let just_before = UNIX_EPOCH - Duration::from_millis(1);
         assert_eq!(

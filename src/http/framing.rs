@@ -105,17 +105,13 @@ impl Framing {
 #[cfg(all(test, not(any(loom, shuttle))))]
 mod tests {
     use super::*;
-    use crate::http::request::Parsed;
-    use crate::http::test_support::parse;
+    use crate::http::test_support::{assert_refusals, parse, parse_whole};
 
     #[test]
     fn body_framing() {
         let body = |headers: &str| {
-            let buf = format!("POST / HTTP/1.1\r\nHost: h\r\n{headers}\r\n");
-            parse(buf.as_bytes()).map(|p| match p {
-                Parsed::Complete(r) => r.body(),
-                Parsed::Partial => panic!("partial"),
-            })
+            let head = format!("POST / HTTP/1.1\r\nHost: h\r\n{headers}\r\n");
+            parse_whole(head.as_bytes()).map(|req| req.body())
         };
         assert_eq!(body(""), Ok(BodyKind::None));
         assert_eq!(body("Content-Length: 0\r\n"), Ok(BodyKind::Length(0)));
@@ -162,9 +158,7 @@ mod tests {
                 ErrorKind::UnsupportedTransferCoding,
             ),
         ];
-        for (headers, kind) in errors {
-            assert_eq!(body(headers), Err(kind), "{headers:?}");
-        }
+        assert_refusals(errors, body);
         assert_eq!(
             parse(b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"),
             Err(ErrorKind::InvalidTransferEncoding)

@@ -299,7 +299,7 @@ impl RequestParser {
             .framing
             .body_kind(head, line.version, self.limits.max_body)?;
 
-        let host = match (&line.authority, facts.host_count, &facts.host_value) {
+        let host = match (&line.parts.authority, facts.host_count, &facts.host_value) {
             (_, 2.., _) => return Err(ErrorKind::DuplicateHost),
             // RFC 9112 §3.2, RFC 9110 §4.2.1: an empty Host is allowed only when the target
             // names the host itself (absolute-form); otherwise the target URI would have none.
@@ -323,12 +323,12 @@ impl RequestParser {
             head,
             method: line.method,
             target,
-            form: line.form,
-            path: match &line.path {
+            form: line.parts.form,
+            path: match &line.parts.path {
                 Some(path) => target_part(path),
                 None => b"/",
             },
-            query: line.query.as_ref().map(target_part),
+            query: line.parts.query.as_ref().map(target_part),
             host,
             version: line.version,
             fields_start: p.fields_start,

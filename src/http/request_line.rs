@@ -7,7 +7,7 @@
 use std::ops::Range;
 
 use super::error::ErrorKind;
-use super::request::{Method, TargetForm, Version};
+use super::request::{Method, Version};
 use super::syntax::{find_non_visible, is_token_byte, token_prefix_len};
 use super::target::TargetParts;
 
@@ -16,14 +16,10 @@ use super::target::TargetParts;
 pub(super) struct RequestLine {
     pub(super) method: Method,
     pub(super) version: Version,
-    pub(super) form: TargetForm,
-    /// The target, as a range of the buffer; the other ranges are relative to the target.
+    /// The target, as a range of the buffer.
     pub(super) target: Range<usize>,
-    /// `None` for an absolute-form target with an empty path, which means `/`.
-    pub(super) path: Option<Range<usize>>,
-    pub(super) query: Option<Range<usize>>,
-    /// The authority of an absolute-form target.
-    pub(super) authority: Option<Range<usize>>,
+    /// The target's form and parts, as ranges relative to the target.
+    pub(super) parts: TargetParts,
 }
 
 impl RequestLine {
@@ -59,15 +55,12 @@ impl RequestLine {
         let method = Method::from_token(line.get(..method_len)?)?;
         let target = line.get(target_start..target_end)?;
         let parts = TargetParts::parse(method, target).ok()?;
-        let target_offset = start + target_start;
+        let target = start + target_start..start + target_end;
         let request_line = RequestLine {
             method,
             version,
-            form: parts.form,
-            target: target_offset..target_offset + target.len(),
-            path: parts.path,
-            query: parts.query,
-            authority: parts.authority,
+            target,
+            parts,
         };
         Some((request_line, start + line_len))
     }
@@ -124,15 +117,12 @@ impl RequestLine {
         };
 
         let parts = TargetParts::parse(method, target)?;
-        let target_offset = offset + target_start;
+        let target_start = offset + target_start;
         Ok(RequestLine {
             method,
             version,
-            form: parts.form,
-            target: target_offset..target_offset + target.len(),
-            path: parts.path,
-            query: parts.query,
-            authority: parts.authority,
+            target: target_start..target_start + target.len(),
+            parts,
         })
     }
 }
@@ -155,17 +145,13 @@ fn parse_version(version: &[u8]) -> Result<Version, ErrorKind> {
 #[cfg(all(test, not(any(loom, shuttle))))]
 mod tests {
     use super::*;
-    use crate::http::request::Parsed;
-    use crate::http::test_support::parse;
+    use crate::http::test_support::{parse, parse_whole};
 
     #[test]
     fn versions() {
         let version = |v: &str| {
-            let buf = format!("GET / {v}\r\nHost: h\r\n\r\n");
-            parse(buf.as_bytes()).map(|p| match p {
-                Parsed::Complete(r) => r.version(),
-                Parsed::Partial => panic!("partial"),
-            })
+            let head = format!("GET / {v}\r\nHost: h\r\n\r\n");
+            parse_whole(head.as_bytes()).map(|req| req.version())
         };
         assert_eq!(version("HTTP/1.0"), Ok(Version::Http10));
         assert_eq!(version("HTTP/1.1"), Ok(Version::Http11));

@@ -12,10 +12,13 @@ use super::request::{Method, TargetForm};
 use super::syntax::{find_byte, hex_value, host_prefix_len, is_host_byte};
 
 /// A request-target split into its form and parts (offsets relative to the target).
+#[derive(Clone, Debug)]
 pub(super) struct TargetParts {
     pub(super) form: TargetForm,
+    /// `None` for an absolute-form target with an empty path, which means `/`.
     pub(super) path: Option<Range<usize>>,
     pub(super) query: Option<Range<usize>>,
+    /// The authority of an absolute-form target.
     pub(super) authority: Option<Range<usize>>,
 }
 
@@ -177,7 +180,7 @@ fn is_reg_name(host: &[u8]) -> bool {
 #[cfg(all(test, not(any(loom, shuttle))))]
 mod tests {
     use super::*;
-    use crate::http::test_support::{complete, parse};
+    use crate::http::test_support::{assert_all, assert_refusals, complete, parse};
 
     #[test]
     fn absolute_form_takes_host_from_target() {
@@ -189,15 +192,16 @@ mod tests {
         assert_eq!((req.path(), req.query()), ("/p/q", Some("r")));
         let req = complete(b"GET http://h?only HTTP/1.1\r\nHost: h\r\n\r\n");
         assert_eq!((req.path(), req.query()), ("/", Some("only")));
-        for bad in [
-            &b"GET http:// HTTP/1.1\r\nHost: h\r\n\r\n"[..],
-            b"GET http://user@h/ HTTP/1.1\r\nHost: h\r\n\r\n",
-            b"GET ftp://h/ HTTP/1.1\r\nHost: h\r\n\r\n",
-            b"GET http:/h HTTP/1.1\r\nHost: h\r\n\r\n",
-            b"GET index.html HTTP/1.1\r\nHost: h\r\n\r\n",
-        ] {
-            assert_eq!(parse(bad), Err(ErrorKind::InvalidTarget), "{bad:?}");
-        }
+        let bad = [
+            "http://",
+            "http://user@h/",
+            "ftp://h/",
+            "http:/h",
+            "index.html",
+        ];
+        assert_all(bad, Err(ErrorKind::InvalidTarget), |target| {
+            parse(format!("GET {target} HTTP/1.1\r\nHost: h\r\n\r\n").as_bytes()).map(|_| ())
+        });
     }
 
     #[test]
@@ -222,29 +226,21 @@ mod tests {
                 ErrorKind::TargetFormMismatch,
             ),
         ];
-        for (buf, kind) in cases {
-            assert_eq!(parse(buf), Err(kind), "{:?}", String::from_utf8_lossy(buf));
-        }
+        assert_refusals(cases, parse);
     }
 
     #[test]
     fn an_empty_host_is_refused_unless_the_target_names_one() {
         // RFC 9112 §3.2.2 / RFC 9110 §4.2.1: an origin-form (or asterisk-form) target takes its
         // host from the Host header, and an http URI with an empty host is invalid.
-        for bad in [
+        let bad = [
             &b"GET / HTTP/1.1\r\nHost:\r\n\r\n"[..],
             b"GET / HTTP/1.1\r\nHost: \t \r\n\r\n",
             b"GET / HTTP/1.1\r\nHost: :80\r\n\r\n",
             b"GET / HTTP/1.0\r\nHost:\r\n\r\n",
             b"OPTIONS * HTTP/1.1\r\nHost:\r\n\r\n",
-        ] {
-            assert_eq!(
-                parse(bad),
-                Err(ErrorKind::InvalidHost),
-                "{:?}",
-                String::from_utf8_lossy(bad)
-            );
-        }
+        ];
+        assert_all(bad, Err(ErrorKind::InvalidHost), parse);
         // The absolute-form names its host, so the Host header may be empty (RFC 9112 §3.2).
         let req = complete(b"GET http://h/x HTTP/1.1\r\nHost:\r\n\r\n");
         assert_eq!(req.host(), Some("h"));
