@@ -10,7 +10,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use webpool::http::chunked::ChunkedDecoder;
-use webpool::http::{ErrorKind, ParseError};
+use webpool::http::{ParseError, ParseErrorKind};
 
 /// The decoder's whole answer for a body fed in pieces ending at `ends`: the data, how it
 /// ended, and the bytes consumed in total (which an error makes moot: the connection closes).
@@ -138,7 +138,7 @@ proptest! {
         let len = body.len() as u64;
         prop_assert_eq!(decode_in_pieces(&encoded, &[], len).end, Ok(true));
         let over = decode_in_pieces(&encoded, &[], len - 1);
-        prop_assert_eq!(over.end.map_err(|e| e.kind()), Err(ErrorKind::BodyTooLarge));
+        prop_assert_eq!(over.end.map_err(|e| e.kind()), Err(ParseErrorKind::BodyTooLarge));
         prop_assert!(over.data.len() < body.len());
     }
 }

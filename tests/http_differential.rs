@@ -30,7 +30,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use webpool::http::request::{parse_request, Limits, Method, Parsed, Request, Version};
-use webpool::http::{ErrorKind, ParseError};
+use webpool::http::{ParseError, ParseErrorKind};
 
 const HTTPARSE_MAX_HEADERS: usize = 256;
 
@@ -191,19 +191,19 @@ fn explains_refusal(err: &ParseError, theirs: &Theirs, buf: &[u8], limits: &Limi
     };
     match err.kind() {
         // D1
-        ErrorKind::MissingHost => *minor == 1 && hosts.is_empty(),
-        ErrorKind::DuplicateHost => hosts.len() > 1,
+        ParseErrorKind::MissingHost => *minor == 1 && hosts.is_empty(),
+        ParseErrorKind::DuplicateHost => hosts.len() > 1,
         // An empty Host only with an absolute-form target, which names the host itself.
-        ErrorKind::InvalidHost => {
+        ParseErrorKind::InvalidHost => {
             hosts.len() == 1 && !is_valid_host_header(hosts[0], is_absolute(target))
         }
         // D2
-        ErrorKind::ContentLengthWithTransferEncoding => !lengths.is_empty() && has_te,
-        ErrorKind::InvalidContentLength => lengths.iter().any(|v| {
+        ParseErrorKind::ContentLengthWithTransferEncoding => !lengths.is_empty() && has_te,
+        ParseErrorKind::InvalidContentLength => lengths.iter().any(|v| {
             let list = elements(v);
             list.is_empty() || !list.iter().all(|e| e.bytes().all(|b| b.is_ascii_digit()))
         }),
-        ErrorKind::ConflictingContentLength => {
+        ParseErrorKind::ConflictingContentLength => {
             let numbers: Vec<String> = lengths
                 .iter()
                 .flat_map(|v| elements(v))
@@ -211,7 +211,7 @@ fn explains_refusal(err: &ParseError, theirs: &Theirs, buf: &[u8], limits: &Limi
                 .collect();
             numbers.windows(2).any(|w| w[0] != w[1])
         }
-        ErrorKind::InvalidTransferEncoding => {
+        ParseErrorKind::InvalidTransferEncoding => {
             has_te
                 && (*minor == 0
                     || codings
@@ -223,30 +223,30 @@ fn explains_refusal(err: &ParseError, theirs: &Theirs, buf: &[u8], limits: &Limi
                         .last()
                         .is_some_and(|c| c.eq_ignore_ascii_case("chunked")))
         }
-        ErrorKind::UnsupportedTransferCoding => {
+        ParseErrorKind::UnsupportedTransferCoding => {
             codings.iter().any(|c| !c.eq_ignore_ascii_case("chunked"))
         }
-        ErrorKind::BodyTooLarge => lengths.iter().flat_map(|v| elements(v)).any(|e| {
+        ParseErrorKind::BodyTooLarge => lengths.iter().flat_map(|v| elements(v)).any(|e| {
             e.trim_start_matches('0').len() > 7 || e.parse::<u64>().unwrap_or(0) > limits.max_body
         }),
         // D3
-        ErrorKind::UnknownMethod => Method::from_token(method.as_bytes()).is_none(),
-        ErrorKind::ConnectNotSupported => method == "CONNECT",
+        ParseErrorKind::UnknownMethod => Method::from_token(method.as_bytes()).is_none(),
+        ParseErrorKind::ConnectNotSupported => method == "CONNECT",
         // D4
-        ErrorKind::InvalidTarget => {
+        ParseErrorKind::InvalidTarget => {
             !target.is_ascii() || !(target.starts_with('/') || target == "*" || method == "CONNECT")
         }
-        ErrorKind::TargetFormMismatch => {
+        ParseErrorKind::TargetFormMismatch => {
             (target == "*" && method != "OPTIONS")
                 || method == "CONNECT"
                 || !(target.starts_with('/') || target == "*" || is_absolute(target))
         }
         // D6
-        ErrorKind::MalformedRequestLine => starts_with_two_empty_lines(buf),
+        ParseErrorKind::MalformedRequestLine => starts_with_two_empty_lines(buf),
         // D7
-        ErrorKind::TooManyHeaders => headers.len() > limits.max_headers,
-        ErrorKind::HeadTooLarge => *len > limits.max_head,
-        ErrorKind::RequestLineTooLong => {
+        ParseErrorKind::TooManyHeaders => headers.len() > limits.max_headers,
+        ParseErrorKind::HeadTooLarge => *len > limits.max_head,
+        ParseErrorKind::RequestLineTooLong => {
             let line = buf
                 .split(|&b| b == b'\n')
                 .find(|l| !l.is_empty() && *l != b"\r");
@@ -303,7 +303,7 @@ fn check_agreement(buf: &[u8]) {
             assert_same_head(request, &httparse_parse(&rewritten));
         }
         (Err(err), Theirs::Partial) => assert!(
-            err.kind() == ErrorKind::MalformedRequestLine && starts_with_two_empty_lines(buf),
+            err.kind() == ParseErrorKind::MalformedRequestLine && starts_with_two_empty_lines(buf),
             "webpool refused ({err}) where httparse wants more: {shown:?}"
         ),
         _ => panic!(
@@ -386,33 +386,33 @@ proptest! {
 /// Each deliberate difference, shown once, so that a change in either parser is noticed here.
 #[test]
 fn prop4_each_deliberate_difference_is_exercised() {
-    let cases: [(&[u8], Option<ErrorKind>); 9] = [
-        (b"GET / HTTP/1.1\r\n\r\n", Some(ErrorKind::MissingHost)), // D1
+    let cases: [(&[u8], Option<ParseErrorKind>); 9] = [
+        (b"GET / HTTP/1.1\r\n\r\n", Some(ParseErrorKind::MissingHost)), // D1
         (
             b"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
-            Some(ErrorKind::ContentLengthWithTransferEncoding),
+            Some(ParseErrorKind::ContentLengthWithTransferEncoding),
         ), // D2
         (
             b"BREW / HTTP/1.1\r\nHost: a\r\n\r\n",
-            Some(ErrorKind::UnknownMethod),
+            Some(ParseErrorKind::UnknownMethod),
         ), // D3
         (
             b"GET * HTTP/1.1\r\nHost: a\r\n\r\n",
-            Some(ErrorKind::TargetFormMismatch),
+            Some(ParseErrorKind::TargetFormMismatch),
         ), // D4
         (
             b"GET /\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n",
-            Some(ErrorKind::InvalidTarget),
+            Some(ParseErrorKind::InvalidTarget),
         ), // D4
-        (b"GET / HTTP/1.7\r\nHost: a\r\n\r\n", None),              // D5
+        (b"GET / HTTP/1.7\r\nHost: a\r\n\r\n", None),                   // D5
         (
             b"\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
-            Some(ErrorKind::MalformedRequestLine),
+            Some(ParseErrorKind::MalformedRequestLine),
         ), // D6
-        (b"GET / HTTP/1.1\r\nHost: a\r\nX: ", None),               // both want more
+        (b"GET / HTTP/1.1\r\nHost: a\r\nX: ", None),                    // both want more
         (
             b"GET / HTTP/1.1\r\nHost : a\r\n\r\n",
-            Some(ErrorKind::WhitespaceBeforeColon),
+            Some(ParseErrorKind::WhitespaceBeforeColon),
         ), // both refuse
     ];
     for (buf, expected) in cases {
@@ -427,6 +427,6 @@ fn prop4_each_deliberate_difference_is_exercised() {
     }
     buf.extend_from_slice(b"\r\n");
     let err = parse_request(&buf, &Limits::default()).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::TooManyHeaders);
+    assert_eq!(err.kind(), ParseErrorKind::TooManyHeaders);
     check_agreement(&buf);
 }

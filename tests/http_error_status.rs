@@ -16,7 +16,7 @@ use proptest::sample::{select, Index};
 use webpool::http::chunked::{ChunkedDecoder, MAX_TRAILER_BYTES};
 use webpool::http::path::resolve;
 use webpool::http::request::{parse_request, BodyKind, Limits, Parsed, Request, Version};
-use webpool::http::{ErrorKind, ParseError};
+use webpool::http::{ParseError, ParseErrorKind};
 
 /// Where an example input goes.
 enum Input {
@@ -59,12 +59,12 @@ fn with_headers(lines: &str) -> Input {
 /// until it has a row) and `ALL_KINDS`, from the same rows.
 macro_rules! error_table {
     ($($kind:ident => $status:literal, $input:expr;)*) => {
-        fn example(kind: ErrorKind) -> (u16, Input) {
+        fn example(kind: ParseErrorKind) -> (u16, Input) {
             match kind {
-                $(ErrorKind::$kind => ($status, $input),)*
+                $(ParseErrorKind::$kind => ($status, $input),)*
             }
         }
-        const ALL_KINDS: &[ErrorKind] = &[$(ErrorKind::$kind),*];
+        const ALL_KINDS: &[ParseErrorKind] = &[$(ParseErrorKind::$kind),*];
     };
 }
 
@@ -238,7 +238,7 @@ fn insert(bytes: &mut Vec<u8>, at: usize, inserted: &[u8]) {
 impl Breakage {
     /// Breaks `r` (at positions chosen by `at`) and names the error; `None` where this breakage
     /// doesn't apply to this request (e.g. removing a Host from HTTP/1.0).
-    fn apply(self, r: &ValidRequest, at: Index) -> Option<(Vec<u8>, ErrorKind)> {
+    fn apply(self, r: &ValidRequest, at: Index) -> Option<(Vec<u8>, ParseErrorKind)> {
         use Breakage::*;
         let mut bytes = r.head().to_vec();
         let line = request_line(r);
@@ -252,19 +252,19 @@ impl Breakage {
         let kind = match self {
             LowercaseMethod => {
                 bytes[line.start..method_end].make_ascii_lowercase();
-                ErrorKind::UnknownMethod
+                ParseErrorKind::UnknownMethod
             }
             MajorVersion(major) => {
                 bytes[version_start + 5] = b'0' + major;
-                ErrorKind::UnsupportedVersion
+                ParseErrorKind::UnsupportedVersion
             }
             MalformedVersion(version) => {
                 bytes.splice(version_start..line.content_end, version.bytes());
-                ErrorKind::InvalidVersion
+                ParseErrorKind::InvalidVersion
             }
             DropVersion => {
                 bytes.drain(target_end..line.content_end);
-                ErrorKind::MissingVersion
+                ParseErrorKind::MissingVersion
             }
             SpaceInTarget => {
                 insert(
@@ -272,7 +272,7 @@ impl Breakage {
                     target_start + at.index(r.target.raw.len() + 1),
                     b" ",
                 );
-                ErrorKind::WhitespaceInTarget
+                ParseErrorKind::WhitespaceInTarget
             }
             NonAsciiTarget => {
                 insert(
@@ -280,13 +280,13 @@ impl Breakage {
                     target_start + at.index(r.target.raw.len() + 1),
                     "é".as_bytes(),
                 );
-                ErrorKind::InvalidTarget
+                ParseErrorKind::InvalidTarget
             }
             SpaceBeforeColon => {
                 let header = headers.get(at.index(headers.len().max(1)))?;
                 let colon = header.start + bytes[header.start..].iter().position(|&b| b == b':')?;
                 insert(&mut bytes, colon, b" ");
-                ErrorKind::WhitespaceBeforeColon
+                ParseErrorKind::WhitespaceBeforeColon
             }
             BadByteInName(byte) => {
                 let header = headers.get(at.index(headers.len().max(1)))?;
@@ -294,20 +294,20 @@ impl Breakage {
                     return None;
                 };
                 insert(&mut bytes, header.start + at.index(name.len() + 1), &[byte]);
-                ErrorKind::InvalidHeaderName
+                ParseErrorKind::InvalidHeaderName
             }
             FoldLine => {
                 let header = headers.get(at.index(headers.len().max(1)))?;
                 insert(&mut bytes, header.end, b" folded\r\n");
-                ErrorKind::ObsFold
+                ParseErrorKind::ObsFold
             }
             BareCrInValue | CtlInValue(_) => {
                 let header = headers.get(at.index(headers.len().max(1)))?;
                 let colon = header.start + bytes[header.start..].iter().position(|&b| b == b':')?;
                 let pos = colon + 1 + at.index(header.content_end - colon);
                 let (inserted, kind): (&[u8], _) = match self {
-                    CtlInValue(ctl) => (&[ctl][..], ErrorKind::InvalidHeaderValue),
-                    _ => (b"\rx", ErrorKind::BareCr),
+                    CtlInValue(ctl) => (&[ctl][..], ParseErrorKind::InvalidHeaderValue),
+                    _ => (b"\rx", ParseErrorKind::BareCr),
                 };
                 insert(&mut bytes, pos, inserted);
                 kind
@@ -321,7 +321,7 @@ impl Breakage {
                     .iter()
                     .any(|(n, _)| n.eq_ignore_ascii_case("host"))
                 {
-                    ErrorKind::DuplicateHost
+                    ParseErrorKind::DuplicateHost
                 } else {
                     // An HTTP/1.0 request without Host: now it has one, which is fine.
                     return None;
@@ -333,21 +333,21 @@ impl Breakage {
                     return None;
                 }
                 bytes.drain(host.start..host.end);
-                ErrorKind::MissingHost
+                ParseErrorKind::MissingHost
             }
             ClashingLength => {
                 let (lines, kind) = match r.body {
                     BodyKind::Length(n) => (
                         format!("Content-Length: {}\r\n", n + 1),
-                        ErrorKind::ConflictingContentLength,
+                        ParseErrorKind::ConflictingContentLength,
                     ),
                     BodyKind::Chunked => (
                         "Content-Length: 0\r\n".to_owned(),
-                        ErrorKind::ContentLengthWithTransferEncoding,
+                        ParseErrorKind::ContentLengthWithTransferEncoding,
                     ),
                     BodyKind::None => (
                         "Content-Length: 1\r\nContent-Length: 2\r\n".to_owned(),
-                        ErrorKind::ConflictingContentLength,
+                        ParseErrorKind::ConflictingContentLength,
                     ),
                 };
                 insert(&mut bytes, fields_end(r), lines.as_bytes());
@@ -362,32 +362,32 @@ impl Breakage {
                     fields_end(r),
                     format!("Content-Length: {value}\r\n").as_bytes(),
                 );
-                ErrorKind::InvalidContentLength
+                ParseErrorKind::InvalidContentLength
             }
             LengthOverLimit => {
                 if !framing_is(BodyKind::None) {
                     return None;
                 }
                 insert(&mut bytes, fields_end(r), b"Content-Length: 1048577\r\n");
-                ErrorKind::BodyTooLarge
+                ParseErrorKind::BodyTooLarge
             }
             CodingAfterChunked => {
                 if framing_is(BodyKind::Length(0)) || r.version == Version::Http10 {
                     return None;
                 }
                 insert(&mut bytes, fields_end(r), b"Transfer-Encoding: gzip\r\n");
-                ErrorKind::InvalidTransferEncoding
+                ParseErrorKind::InvalidTransferEncoding
             }
             TransferEncodingInHttp10 => {
                 if r.version != Version::Http10 || !framing_is(BodyKind::None) {
                     return None;
                 }
                 insert(&mut bytes, fields_end(r), b"Transfer-Encoding: chunked\r\n");
-                ErrorKind::InvalidTransferEncoding
+                ParseErrorKind::InvalidTransferEncoding
             }
             LongTarget => {
                 insert(&mut bytes, target_end, "a".repeat(9000).as_bytes());
-                ErrorKind::RequestLineTooLong
+                ParseErrorKind::RequestLineTooLong
             }
             TooManyHeaders => {
                 let missing = 101 - headers.len().min(100);
@@ -396,7 +396,7 @@ impl Breakage {
                     fields_end(r),
                     "X-Filler: 1\r\n".repeat(missing).as_bytes(),
                 );
-                ErrorKind::TooManyHeaders
+                ParseErrorKind::TooManyHeaders
             }
             HugeHeader => {
                 insert(
@@ -404,11 +404,11 @@ impl Breakage {
                     fields_end(r),
                     format!("X-Huge: {}\r\n", "h".repeat(70_000)).as_bytes(),
                 );
-                ErrorKind::HeadTooLarge
+                ParseErrorKind::HeadTooLarge
             }
             TwoLeadingEmptyLines => {
                 insert(&mut bytes, 0, b"\r\n\r\n");
-                ErrorKind::MalformedRequestLine
+                ParseErrorKind::MalformedRequestLine
             }
         };
         Some((bytes, kind))

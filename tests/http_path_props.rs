@@ -12,7 +12,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
 use webpool::http::path::resolve;
-use webpool::http::ErrorKind;
+use webpool::http::ParseErrorKind;
 
 /// Raw path segments chosen to attack a resolver: dot-segments plain and encoded, encoded
 /// separators, NUL, backslashes, broken escapes, double encoding, and unicode.
@@ -60,18 +60,18 @@ fn raw_path() -> impl Strategy<Value = String> {
 
 /// The specification of `resolve`, transcribed as directly as possible: decode each segment
 /// once (refusing NUL, `/` and `\`), then apply `.` and `..` to a stack.
-fn model(raw: &str) -> Result<(Vec<String>, bool), ErrorKind> {
-    let rest = raw.strip_prefix('/').ok_or(ErrorKind::InvalidPath)?;
+fn model(raw: &str) -> Result<(Vec<String>, bool), ParseErrorKind> {
+    let rest = raw.strip_prefix('/').ok_or(ParseErrorKind::InvalidPath)?;
     let mut stack: Vec<String> = Vec::new();
     let mut ends_as_dir = true;
     for raw_segment in rest.split('/') {
         let decoded = model_decode(raw_segment)?;
-        let segment = String::from_utf8(decoded).map_err(|_| ErrorKind::InvalidPath)?;
+        let segment = String::from_utf8(decoded).map_err(|_| ParseErrorKind::InvalidPath)?;
         ends_as_dir = matches!(segment.as_str(), "" | "." | "..");
         match segment.as_str() {
             "" | "." => {}
             ".." => {
-                stack.pop().ok_or(ErrorKind::PathAboveRoot)?;
+                stack.pop().ok_or(ParseErrorKind::PathAboveRoot)?;
             }
             _ => stack.push(segment),
         }
@@ -80,20 +80,22 @@ fn model(raw: &str) -> Result<(Vec<String>, bool), ErrorKind> {
     Ok((stack, is_dir))
 }
 
-fn model_decode(segment: &str) -> Result<Vec<u8>, ErrorKind> {
+fn model_decode(segment: &str) -> Result<Vec<u8>, ParseErrorKind> {
     let mut out = Vec::new();
     let mut rest = segment;
     while let Some(c) = rest.chars().next() {
         let byte = if c == '%' {
-            let hex = rest.get(1..3).ok_or(ErrorKind::InvalidPercentEncoding)?;
+            let hex = rest
+                .get(1..3)
+                .ok_or(ParseErrorKind::InvalidPercentEncoding)?;
             if !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-                return Err(ErrorKind::InvalidPercentEncoding);
+                return Err(ParseErrorKind::InvalidPercentEncoding);
             }
             rest = &rest[3..];
             let byte =
-                u8::from_str_radix(hex, 16).map_err(|_| ErrorKind::InvalidPercentEncoding)?;
+                u8::from_str_radix(hex, 16).map_err(|_| ParseErrorKind::InvalidPercentEncoding)?;
             if byte == b'/' {
-                return Err(ErrorKind::EncodedSlash);
+                return Err(ParseErrorKind::EncodedSlash);
             }
             vec![byte]
         } else {
@@ -102,8 +104,8 @@ fn model_decode(segment: &str) -> Result<Vec<u8>, ErrorKind> {
         };
         for b in byte {
             match b {
-                0 => return Err(ErrorKind::NulInPath),
-                b'\\' => return Err(ErrorKind::BackslashInPath),
+                0 => return Err(ParseErrorKind::NulInPath),
+                b'\\' => return Err(ParseErrorKind::BackslashInPath),
                 _ => out.push(b),
             }
         }

@@ -8,7 +8,7 @@
 //! any of its data. A size that does not fit in 64 bits is malformed (400), not merely too
 //! large (413). A body nobody needs can be [skipped](ChunkedDecoder::skip) without copying it.
 
-use super::error::{ErrorKind, ParseError};
+use super::error::{ParseError, ParseErrorKind};
 use super::syntax::{hex_value, is_field_value_byte, is_ows, is_token_byte};
 
 /// Longest chunk-size line (size and extensions) accepted; longer → 400.
@@ -56,7 +56,7 @@ enum State {
     /// The body is complete.
     Done,
     /// A previous call failed; every later call fails the same way.
-    Failed(ErrorKind),
+    Failed(ParseErrorKind),
 }
 
 /// An incremental decoder for one chunked body.
@@ -107,7 +107,7 @@ impl ChunkedDecoder {
     ///
     /// # Errors
     ///
-    /// 413 ([`ErrorKind::BodyTooLarge`]) as soon as the chunk sizes add up to more than the
+    /// 413 ([`ParseErrorKind::BodyTooLarge`]) as soon as the chunk sizes add up to more than the
     /// limit (checked when a size's last digit is followed by `;`, whitespace or the line end);
     /// 400 for a malformed size line (including a size beyond 64 bits), chunk end or trailer;
     /// 431 for an oversized trailer section. After an error every later call returns the same
@@ -172,7 +172,7 @@ impl ChunkedDecoder {
     }
 
     /// The state after one byte outside chunk data.
-    fn step(&mut self, byte: u8) -> Result<State, ErrorKind> {
+    fn step(&mut self, byte: u8) -> Result<State, ParseErrorKind> {
         use State::*;
         let in_size_line = matches!(
             self.state,
@@ -181,7 +181,7 @@ impl ChunkedDecoder {
         if in_size_line {
             self.line_len += 1;
             if self.line_len > MAX_CHUNK_LINE {
-                return Err(ErrorKind::InvalidChunkSize);
+                return Err(ParseErrorKind::InvalidChunkSize);
             }
         }
         let in_trailers = matches!(
@@ -191,7 +191,7 @@ impl ChunkedDecoder {
         if in_trailers {
             self.trailer_len += 1;
             if self.trailer_len > MAX_TRAILER_BYTES {
-                return Err(ErrorKind::TrailersTooLarge);
+                return Err(ParseErrorKind::TrailersTooLarge);
             }
         }
 
@@ -200,12 +200,12 @@ impl ChunkedDecoder {
             // judge the size against the limit now, before any of its data.
             let ends_size = matches!(byte, b';' | b'\r' | b'\n') || is_ows(byte);
             if ends_size && size > self.max_body - self.announced {
-                return Err(ErrorKind::BodyTooLarge);
+                return Err(ParseErrorKind::BodyTooLarge);
             }
         }
 
-        let invalid_size = Err(ErrorKind::InvalidChunkSize);
-        let invalid_trailer = Err(ErrorKind::InvalidTrailer);
+        let invalid_size = Err(ParseErrorKind::InvalidChunkSize);
+        let invalid_trailer = Err(ParseErrorKind::InvalidTrailer);
         match (self.state, byte) {
             (Size { size, digits }, _) if hex_value(byte).is_some() => {
                 let digit = hex_value(byte).map_or(0, u64::from);
@@ -213,7 +213,7 @@ impl ChunkedDecoder {
                 let size = size
                     .checked_mul(16)
                     .and_then(|s| s.checked_add(digit))
-                    .ok_or(ErrorKind::InvalidChunkSize)?;
+                    .ok_or(ParseErrorKind::InvalidChunkSize)?;
                 Ok(Size {
                     size,
                     digits: digits + 1,
@@ -231,7 +231,7 @@ impl ChunkedDecoder {
 
             (DataEnd, b'\r') => Ok(DataLf),
             (DataEnd | DataLf, b'\n') => Ok(Size { size: 0, digits: 0 }),
-            (DataEnd | DataLf, _) => Err(ErrorKind::InvalidChunkData),
+            (DataEnd | DataLf, _) => Err(ParseErrorKind::InvalidChunkData),
 
             (TrailerStart, b'\r') => Ok(FinalLf),
             (TrailerStart | FinalLf, b'\n') => Ok(Done),
@@ -266,7 +266,7 @@ mod tests {
     use super::*;
     use crate::http::test_support::{assert_all, assert_refusals};
 
-    fn decode_all(input: &[u8], max_body: u64) -> Result<(Vec<u8>, Progress), ErrorKind> {
+    fn decode_all(input: &[u8], max_body: u64) -> Result<(Vec<u8>, Progress), ParseErrorKind> {
         let mut decoder = ChunkedDecoder::new(max_body);
         let mut out = Vec::new();
         let progress = decoder.decode(input, &mut out).map_err(|e| e.kind())?;
@@ -303,29 +303,29 @@ mod tests {
 
     #[test]
     fn malformed_chunks_are_refused() {
-        let cases: [(&[u8], ErrorKind); 11] = [
-            (b"\r\n", ErrorKind::InvalidChunkSize),
-            (b"-1\r\n", ErrorKind::InvalidChunkSize),
-            (b"0x5\r\n", ErrorKind::InvalidChunkSize),
-            (b"5 \r\nhello\r\n", ErrorKind::InvalidChunkSize),
-            (b"5\rhello", ErrorKind::InvalidChunkSize),
-            (b"5;a\x00\r\n", ErrorKind::InvalidChunkSize),
-            (b"3\r\nabcd\r\n", ErrorKind::InvalidChunkData),
-            (b"3\r\nabc\rX", ErrorKind::InvalidChunkData),
-            (b"0\r\n folded: x\r\n\r\n", ErrorKind::InvalidTrailer),
-            (b"0\r\nNo colon\r\n\r\n", ErrorKind::InvalidTrailer),
-            (b"0\r\n\rX", ErrorKind::InvalidTrailer),
+        let cases: [(&[u8], ParseErrorKind); 11] = [
+            (b"\r\n", ParseErrorKind::InvalidChunkSize),
+            (b"-1\r\n", ParseErrorKind::InvalidChunkSize),
+            (b"0x5\r\n", ParseErrorKind::InvalidChunkSize),
+            (b"5 \r\nhello\r\n", ParseErrorKind::InvalidChunkSize),
+            (b"5\rhello", ParseErrorKind::InvalidChunkSize),
+            (b"5;a\x00\r\n", ParseErrorKind::InvalidChunkSize),
+            (b"3\r\nabcd\r\n", ParseErrorKind::InvalidChunkData),
+            (b"3\r\nabc\rX", ParseErrorKind::InvalidChunkData),
+            (b"0\r\n folded: x\r\n\r\n", ParseErrorKind::InvalidTrailer),
+            (b"0\r\nNo colon\r\n\r\n", ParseErrorKind::InvalidTrailer),
+            (b"0\r\n\rX", ParseErrorKind::InvalidTrailer),
         ];
         assert_refusals(cases, |input| decode_all(input, 100));
     }
 
     #[test]
     fn sizes_beyond_the_limit_are_refused_before_the_data() {
-        assert_eq!(decode_all(b"b\r\n", 10), Err(ErrorKind::BodyTooLarge));
+        assert_eq!(decode_all(b"b\r\n", 10), Err(ParseErrorKind::BodyTooLarge));
         assert!(decode_all(b"a\r\n0123456789\r\n0\r\n\r\n", 10).is_ok());
         assert_eq!(
             decode_all(b"6\r\nabcdef\r\n5\r\n", 10),
-            Err(ErrorKind::BodyTooLarge)
+            Err(ParseErrorKind::BodyTooLarge)
         );
         // A size is refused for the limit once all its digits are in, before any data.
         assert_eq!(
@@ -340,16 +340,16 @@ mod tests {
         );
         assert_eq!(
             decode_all(b"200000\r", 1 << 20),
-            Err(ErrorKind::BodyTooLarge)
+            Err(ParseErrorKind::BodyTooLarge)
         );
         assert_eq!(
             decode_all(b"200000;x", 1 << 20),
-            Err(ErrorKind::BodyTooLarge)
+            Err(ParseErrorKind::BodyTooLarge)
         );
         // Leading zeros are harmless, up to the line limit.
         assert!(decode_all(b"0000000001\r\nx\r\n0\r\n\r\n", 1).is_ok());
         let zeros = vec![b'0'; MAX_CHUNK_LINE + 1];
-        assert_eq!(decode_all(&zeros, 1), Err(ErrorKind::InvalidChunkSize));
+        assert_eq!(decode_all(&zeros, 1), Err(ParseErrorKind::InvalidChunkSize));
     }
 
     #[test]
@@ -362,19 +362,22 @@ mod tests {
             b"00000000010000000000000000\r\n",
         ];
         for limit in [10, 1 << 20, u64::MAX] {
-            let invalid = Err(ErrorKind::InvalidChunkSize);
+            let invalid = Err(ParseErrorKind::InvalidChunkSize);
             assert_all(huge, invalid, |size_line| decode_all(size_line, limit));
         }
         // The largest 64-bit size is well-formed, and too large.
         let max = b"ffffffffffffffff\r\n";
-        assert_eq!(decode_all(max, 1 << 20), Err(ErrorKind::BodyTooLarge));
+        assert_eq!(decode_all(max, 1 << 20), Err(ParseErrorKind::BodyTooLarge));
     }
 
     #[test]
     fn trailer_section_is_bounded() {
         let mut input = b"0\r\nX: ".to_vec();
         input.resize(MAX_TRAILER_BYTES + 10, b'a');
-        assert_eq!(decode_all(&input, 10), Err(ErrorKind::TrailersTooLarge));
+        assert_eq!(
+            decode_all(&input, 10),
+            Err(ParseErrorKind::TrailersTooLarge)
+        );
     }
 
     #[test]

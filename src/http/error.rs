@@ -1,15 +1,18 @@
 //! Why a request was refused, and the status code that says so.
 //!
-//! Every failure of the parser, the chunked decoder and the path resolver is one [`ErrorKind`];
-//! each kind maps to exactly one status code and one short reason. The server writes that status,
-//! then closes the connection: after a framing error nothing that follows can be trusted to start
-//! a new request (RFC 9112 §9.6, §11.2).
+//! Every failure of the parser, the chunked decoder and the path resolver is one
+//! [`ParseErrorKind`], carried by a [`ParseError`]; each kind maps to exactly one status code and
+//! one short reason. The server writes that status, then closes the connection: after a framing
+//! error nothing that follows can be trusted to start a new request (RFC 9112 §9.6, §11.2).
+//!
+//! The kind is named for the parse error it belongs to, so that it reads apart from
+//! `std::io::ErrorKind`, which the server code uses alongside it.
 
 use std::fmt;
 
-/// What was wrong with a request; each kind has one [`status`](ErrorKind::status).
+/// What was wrong with a request; each kind has one [`status`](ParseErrorKind::status).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ErrorKind {
+pub enum ParseErrorKind {
     // ----- 400: the request line -----
     /// The request line is empty or has no space at all.
     MalformedRequestLine,
@@ -102,10 +105,10 @@ pub enum ErrorKind {
     UnsupportedVersion,
 }
 
-impl ErrorKind {
+impl ParseErrorKind {
     /// The response status code for this kind: 400, 413, 414, 431, 501 or 505.
     pub const fn status(self) -> u16 {
-        use ErrorKind::*;
+        use ParseErrorKind::*;
         match self {
             MalformedRequestLine
             | InvalidMethod
@@ -146,7 +149,7 @@ impl ErrorKind {
 
     /// A short, human-readable reason, e.g. `"whitespace between header name and colon"`.
     pub const fn reason(self) -> &'static str {
-        use ErrorKind::*;
+        use ParseErrorKind::*;
         match self {
             MalformedRequestLine => "malformed request line",
             InvalidMethod => "method is not a token",
@@ -190,18 +193,18 @@ impl ErrorKind {
     }
 }
 
-/// A refused request: the [`ErrorKind`], and through it the status code and reason to send.
+/// A refused request: the [`ParseErrorKind`], and through it the status code and reason to send.
 ///
 /// ```
-/// use webpool::http::error::{ErrorKind, ParseError};
+/// use webpool::http::error::{ParseErrorKind, ParseError};
 ///
-/// let err = ParseError::from(ErrorKind::WhitespaceBeforeColon);
+/// let err = ParseError::from(ParseErrorKind::WhitespaceBeforeColon);
 /// assert_eq!(err.status(), 400);
 /// assert_eq!(err.to_string(), "400 Bad Request: whitespace between header name and colon");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ParseError {
-    kind: ErrorKind,
+    kind: ParseErrorKind,
 }
 
 impl ParseError {
@@ -216,7 +219,7 @@ impl ParseError {
     }
 
     /// Which rule the request broke.
-    pub fn kind(&self) -> ErrorKind {
+    pub fn kind(&self) -> ParseErrorKind {
         self.kind
     }
 
@@ -233,8 +236,8 @@ impl ParseError {
     }
 }
 
-impl From<ErrorKind> for ParseError {
-    fn from(kind: ErrorKind) -> Self {
+impl From<ParseErrorKind> for ParseError {
+    fn from(kind: ParseErrorKind) -> Self {
         ParseError { kind }
     }
 }

@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-use super::error::ErrorKind;
+use super::error::ParseErrorKind;
 use super::framing::Framing;
 use super::syntax::{find_field_value_end, is_ows, list_elements, token_prefix_len};
 
@@ -23,7 +23,7 @@ pub(super) enum LineScan {
     /// The empty line ending the head, which ends at `next`.
     EndOfHead { next: usize },
     /// The line is invalid because of the byte at `at`, provided the line is complete.
-    Defect { kind: ErrorKind, at: usize },
+    Defect { kind: ParseErrorKind, at: usize },
     /// The window ended before the line's LF.
     Incomplete,
 }
@@ -40,9 +40,9 @@ pub(super) fn scan_field_line(buf: &[u8], start: usize, end: usize) -> LineScan 
         (b'\n', _) => return LineScan::EndOfHead { next: start + 1 },
         (b'\r', None) => return LineScan::Incomplete,
         (b'\r', Some(b'\n')) => return LineScan::EndOfHead { next: start + 2 },
-        (b'\r', Some(_)) => return defect(ErrorKind::BareCr, start),
+        (b'\r', Some(_)) => return defect(ParseErrorKind::BareCr, start),
         // RFC 9112 §5.2: obs-fold in a request is refused (400).
-        (b' ' | b'\t', _) => return defect(ErrorKind::ObsFold, start),
+        (b' ' | b'\t', _) => return defect(ParseErrorKind::ObsFold, start),
         _ => {}
     }
 
@@ -56,19 +56,19 @@ pub(super) fn scan_field_line(buf: &[u8], start: usize, end: usize) -> LineScan 
             let after = window.get(colon..).unwrap_or_default();
             return match after.iter().find(|&&b| !is_ows(b)) {
                 None => LineScan::Incomplete,
-                Some(b':') => defect(ErrorKind::WhitespaceBeforeColon, colon),
-                Some(_) => defect(ErrorKind::InvalidHeaderName, colon),
+                Some(b':') => defect(ParseErrorKind::WhitespaceBeforeColon, colon),
+                Some(_) => defect(ParseErrorKind::InvalidHeaderName, colon),
             };
         }
-        Some(b'\n') => return defect(ErrorKind::MissingColon, colon),
+        Some(b'\n') => return defect(ParseErrorKind::MissingColon, colon),
         Some(b'\r') => {
             return match window.get(colon + 1) {
                 None => LineScan::Incomplete,
-                Some(b'\n') => defect(ErrorKind::MissingColon, colon),
-                Some(_) => defect(ErrorKind::BareCr, colon),
+                Some(b'\n') => defect(ParseErrorKind::MissingColon, colon),
+                Some(_) => defect(ParseErrorKind::BareCr, colon),
             }
         }
-        _ => return defect(ErrorKind::InvalidHeaderName, colon),
+        _ => return defect(ParseErrorKind::InvalidHeaderName, colon),
     }
 
     let value_start = colon
@@ -89,8 +89,8 @@ pub(super) fn scan_field_line(buf: &[u8], start: usize, end: usize) -> LineScan 
             (Some(b'\n'), _) => break (stop, stop + 1),
             (Some(b'\r'), None) => return LineScan::Incomplete,
             (Some(b'\r'), Some(b'\n')) => break (stop, stop + 2),
-            (Some(b'\r'), Some(_)) => return defect(ErrorKind::BareCr, stop),
-            _ => return defect(ErrorKind::InvalidHeaderValue, stop),
+            (Some(b'\r'), Some(_)) => return defect(ParseErrorKind::BareCr, stop),
+            _ => return defect(ParseErrorKind::InvalidHeaderValue, stop),
         }
     };
     let value = window.get(value_start..content_end).unwrap_or_default();
@@ -158,14 +158,14 @@ mod tests {
 
     #[test]
     fn header_line_defects() {
-        let cases: [(&[u8], ErrorKind); 7] = [
-            (b"Host : h\r\n", ErrorKind::WhitespaceBeforeColon),
-            (b"Ho st: h\r\n", ErrorKind::InvalidHeaderName),
-            (b": h\r\n", ErrorKind::InvalidHeaderName),
-            (b"Host\r\n", ErrorKind::MissingColon),
-            (b" folded\r\n", ErrorKind::ObsFold),
-            (b"X: a\x00b\r\n", ErrorKind::InvalidHeaderValue),
-            (b"X: a\x7f\r\n", ErrorKind::InvalidHeaderValue),
+        let cases: [(&[u8], ParseErrorKind); 7] = [
+            (b"Host : h\r\n", ParseErrorKind::WhitespaceBeforeColon),
+            (b"Ho st: h\r\n", ParseErrorKind::InvalidHeaderName),
+            (b": h\r\n", ParseErrorKind::InvalidHeaderName),
+            (b"Host\r\n", ParseErrorKind::MissingColon),
+            (b" folded\r\n", ParseErrorKind::ObsFold),
+            (b"X: a\x00b\r\n", ParseErrorKind::InvalidHeaderValue),
+            (b"X: a\x7f\r\n", ParseErrorKind::InvalidHeaderValue),
         ];
         assert_refusals(cases, |line| {
             let head = [b"GET / HTTP/1.1\r\nHost: h\r\n", line, b"\r\n"].concat();

@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-use super::error::ErrorKind;
+use super::error::ParseErrorKind;
 use super::request::{BodyKind, Version};
 use super::syntax::{cmp_decimal, is_ows, list_elements, parse_decimal_saturating, trim_ows};
 
@@ -68,36 +68,36 @@ impl Framing {
         buf: &[u8],
         version: Version,
         max_body: u64,
-    ) -> Result<BodyKind, ErrorKind> {
+    ) -> Result<BodyKind, ParseErrorKind> {
         let has_length = self.content_length.is_some() || self.content_length_invalid;
         if self.transfer_encoding {
             // Both framings at once is how requests are smuggled past a proxy: refuse it.
             if has_length {
-                return Err(ErrorKind::ContentLengthWithTransferEncoding);
+                return Err(ParseErrorKind::ContentLengthWithTransferEncoding);
             }
             // An HTTP/1.0 recipient can't know chunked; a coding after chunked (or chunked
             // twice) leaves the body length undeterminable.
             if version == Version::Http10 || self.chunked_count != 1 || !self.last_coding_is_chunked
             {
-                return Err(ErrorKind::InvalidTransferEncoding);
+                return Err(ParseErrorKind::InvalidTransferEncoding);
             }
             if self.unknown_coding {
-                return Err(ErrorKind::UnsupportedTransferCoding);
+                return Err(ParseErrorKind::UnsupportedTransferCoding);
             }
             return Ok(BodyKind::Chunked);
         }
         if self.content_length_invalid {
-            return Err(ErrorKind::InvalidContentLength);
+            return Err(ParseErrorKind::InvalidContentLength);
         }
         if self.content_length_conflict {
-            return Err(ErrorKind::ConflictingContentLength);
+            return Err(ParseErrorKind::ConflictingContentLength);
         }
         let Some(digits) = &self.content_length else {
             return Ok(BodyKind::None);
         };
         match parse_decimal_saturating(buf.get(digits.clone()).unwrap_or_default()) {
             Some(length) if length <= max_body => Ok(BodyKind::Length(length)),
-            _ => Err(ErrorKind::BodyTooLarge),
+            _ => Err(ParseErrorKind::BodyTooLarge),
         }
     }
 }
@@ -126,42 +126,51 @@ mod tests {
         let errors = [
             (
                 "Content-Length: 1, 2\r\n",
-                ErrorKind::ConflictingContentLength,
+                ParseErrorKind::ConflictingContentLength,
             ),
             (
                 "Content-Length: 1\r\nContent-Length: 2\r\n",
-                ErrorKind::ConflictingContentLength,
+                ParseErrorKind::ConflictingContentLength,
             ),
-            ("Content-Length: +1\r\n", ErrorKind::InvalidContentLength),
-            ("Content-Length:\r\n", ErrorKind::InvalidContentLength),
-            ("Content-Length: 1 2\r\n", ErrorKind::InvalidContentLength),
-            ("Content-Length: 1048577\r\n", ErrorKind::BodyTooLarge),
+            (
+                "Content-Length: +1\r\n",
+                ParseErrorKind::InvalidContentLength,
+            ),
+            ("Content-Length:\r\n", ParseErrorKind::InvalidContentLength),
+            (
+                "Content-Length: 1 2\r\n",
+                ParseErrorKind::InvalidContentLength,
+            ),
+            ("Content-Length: 1048577\r\n", ParseErrorKind::BodyTooLarge),
             (
                 "Content-Length: 99999999999999999999999\r\n",
-                ErrorKind::BodyTooLarge,
+                ParseErrorKind::BodyTooLarge,
             ),
             (
                 "Transfer-Encoding: chunked\r\nContent-Length: 1\r\n",
-                ErrorKind::ContentLengthWithTransferEncoding,
+                ParseErrorKind::ContentLengthWithTransferEncoding,
             ),
             (
                 "Transfer-Encoding: chunked, gzip\r\n",
-                ErrorKind::InvalidTransferEncoding,
+                ParseErrorKind::InvalidTransferEncoding,
             ),
             (
                 "Transfer-Encoding: chunked, chunked\r\n",
-                ErrorKind::InvalidTransferEncoding,
+                ParseErrorKind::InvalidTransferEncoding,
             ),
-            ("Transfer-Encoding:\r\n", ErrorKind::InvalidTransferEncoding),
+            (
+                "Transfer-Encoding:\r\n",
+                ParseErrorKind::InvalidTransferEncoding,
+            ),
             (
                 "Transfer-Encoding: gzip, chunked\r\n",
-                ErrorKind::UnsupportedTransferCoding,
+                ParseErrorKind::UnsupportedTransferCoding,
             ),
         ];
         assert_refusals(errors, body);
         assert_eq!(
             parse(b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"),
-            Err(ErrorKind::InvalidTransferEncoding)
+            Err(ParseErrorKind::InvalidTransferEncoding)
         );
     }
 }

@@ -40,7 +40,7 @@ mod target;
 #[cfg(all(test, not(any(loom, shuttle))))]
 mod test_support;
 
-pub use error::{ErrorKind, ParseError};
+pub use error::{ParseError, ParseErrorKind};
 pub use request::{
     parse_request, BodyKind, Limits, Method, Parsed, Request, RequestParser, Version,
 };

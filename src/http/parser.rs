@@ -32,7 +32,7 @@
 
 use std::ops::Range;
 
-use super::error::{ErrorKind, ParseError};
+use super::error::{ParseError, ParseErrorKind};
 use super::fields::{FieldFacts, LineScan};
 use super::request::{Request, Version};
 use super::request_line::RequestLine;
@@ -175,7 +175,7 @@ impl RequestParser {
         result.map_err(ParseError::from)
     }
 
-    fn advance<'b>(&mut self, buf: &'b [u8]) -> Result<Parsed<'b>, ErrorKind> {
+    fn advance<'b>(&mut self, buf: &'b [u8]) -> Result<Parsed<'b>, ParseErrorKind> {
         if self.state.request_line.is_none() && !self.read_request_line(buf)? {
             return Ok(Parsed::Partial);
         }
@@ -187,7 +187,7 @@ impl RequestParser {
 
     /// Reads the request line, and the one empty line allowed before it; `false` while the
     /// line has not fully arrived.
-    fn read_request_line(&mut self, buf: &[u8]) -> Result<bool, ErrorKind> {
+    fn read_request_line(&mut self, buf: &[u8]) -> Result<bool, ParseErrorKind> {
         let limits = self.limits;
         let p = &mut self.state;
         loop {
@@ -211,9 +211,9 @@ impl RequestParser {
                 }
                 // Whichever limit the bytes reached first; the request line wins a tie.
                 return Err(if line_limit <= limits.max_head {
-                    ErrorKind::RequestLineTooLong
+                    ParseErrorKind::RequestLineTooLong
                 } else {
-                    ErrorKind::HeadTooLarge
+                    ParseErrorKind::HeadTooLarge
                 });
             };
             let line = buf.get(start..lf).unwrap_or_default();
@@ -233,7 +233,7 @@ impl RequestParser {
 
     /// Reads header lines up to the empty line that ends the head; the head's length once it
     /// has arrived.
-    fn read_fields(&mut self, buf: &[u8]) -> Result<Option<usize>, ErrorKind> {
+    fn read_fields(&mut self, buf: &[u8]) -> Result<Option<usize>, ParseErrorKind> {
         let limits = self.limits;
         let p = &mut self.state;
         let window = buf.len().min(limits.max_head);
@@ -243,7 +243,7 @@ impl RequestParser {
                 // The first byte of a header line proves one more header line.
                 let starts_field = !matches!(first, b'\r' | b'\n' | b' ' | b'\t');
                 if starts_field && p.field_count >= limits.max_headers {
-                    return Err(ErrorKind::TooManyHeaders);
+                    return Err(ParseErrorKind::TooManyHeaders);
                 }
             }
             let scan = if p.scanned > start {
@@ -285,10 +285,10 @@ impl RequestParser {
     ///
     /// The order is fixed: framing first (RFC 9112 §6: Transfer-Encoding, then Content-Length,
     /// then the body limit), then the Host rule (RFC 9112 §3.2).
-    fn finish<'b>(&self, buf: &'b [u8], head_len: usize) -> Result<Request<'b>, ErrorKind> {
+    fn finish<'b>(&self, buf: &'b [u8], head_len: usize) -> Result<Request<'b>, ParseErrorKind> {
         let p = &self.state;
         let Some(line) = p.request_line.as_ref() else {
-            return Err(ErrorKind::MalformedRequestLine);
+            return Err(ParseErrorKind::MalformedRequestLine);
         };
         let head = buf.get(..head_len).unwrap_or_default();
         let bytes = |range: &Range<usize>| head.get(range.clone()).unwrap_or_default();
@@ -300,15 +300,17 @@ impl RequestParser {
             .body_kind(head, line.version, self.limits.max_body)?;
 
         let host = match (&line.parts.authority, facts.host_count, &facts.host_value) {
-            (_, 2.., _) => return Err(ErrorKind::DuplicateHost),
+            (_, 2.., _) => return Err(ParseErrorKind::DuplicateHost),
             // RFC 9112 §3.2, RFC 9110 §4.2.1: an empty Host is allowed only when the target
             // names the host itself (absolute-form); otherwise the target URI would have none.
             (authority, 1, Some(value))
                 if !is_valid_authority(bytes(value), authority.is_some()) =>
             {
-                return Err(ErrorKind::InvalidHost)
+                return Err(ParseErrorKind::InvalidHost)
             }
-            (_, 0, _) if line.version == Version::Http11 => return Err(ErrorKind::MissingHost),
+            (_, 0, _) if line.version == Version::Http11 => {
+                return Err(ParseErrorKind::MissingHost)
+            }
             // RFC 9112 §3.2.2: the absolute-form's authority overrides the Host header.
             (Some(authority), _, _) => Some(target_part(authority)),
             (None, _, Some(value)) => Some(bytes(value)),
@@ -341,9 +343,9 @@ impl RequestParser {
 }
 
 /// The answer while the head is incomplete: 431 once `max_head` bytes have arrived.
-fn incomplete_head(buf: &[u8], limits: Limits) -> Result<Option<usize>, ErrorKind> {
+fn incomplete_head(buf: &[u8], limits: Limits) -> Result<Option<usize>, ParseErrorKind> {
     if buf.len() >= limits.max_head {
-        Err(ErrorKind::HeadTooLarge)
+        Err(ParseErrorKind::HeadTooLarge)
     } else {
         Ok(None)
     }
@@ -439,19 +441,19 @@ mod tests {
         assert_eq!(complete(b"\nGET / HTTP/1.1\nHost: h\n\n").head_len(), 25);
         assert_eq!(
             parse(b"\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n"),
-            Err(ErrorKind::MalformedRequestLine)
+            Err(ParseErrorKind::MalformedRequestLine)
         );
         assert_eq!(
             parse(b"GET / HTTP/1.1\rHost: h\r\n\r\n"),
-            Err(ErrorKind::BareCr)
+            Err(ParseErrorKind::BareCr)
         );
         assert_eq!(
             parse(b"GET / HTTP/1.1\r\nHost: h\rX\r\n\r\n"),
-            Err(ErrorKind::BareCr)
+            Err(ParseErrorKind::BareCr)
         );
         assert_eq!(
             parse(b"GET / HTTP/1.1\r\nHost: h\r\n\rX\r\n"),
-            Err(ErrorKind::BareCr)
+            Err(ParseErrorKind::BareCr)
         );
     }
 
@@ -459,15 +461,15 @@ mod tests {
     fn host_rules() {
         assert_eq!(
             parse(b"GET / HTTP/1.1\r\n\r\n"),
-            Err(ErrorKind::MissingHost)
+            Err(ParseErrorKind::MissingHost)
         );
         assert_eq!(
             parse(b"GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n"),
-            Err(ErrorKind::DuplicateHost)
+            Err(ParseErrorKind::DuplicateHost)
         );
         assert_eq!(
             parse(b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n"),
-            Err(ErrorKind::InvalidHost)
+            Err(ParseErrorKind::InvalidHost)
         );
         assert_eq!(parse(b"GET / HTTP/1.0\r\n\r\n").map(|_| ()), Ok(()));
         assert_eq!(complete(b"GET / HTTP/1.0\r\n\r\n").host(), None);
@@ -482,7 +484,7 @@ mod tests {
         let limits = Limits::default();
         let long_line = vec![b'a'; limits.max_request_line];
         let err = parse_request(&long_line, &limits).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::RequestLineTooLong);
+        assert_eq!(err.kind(), ParseErrorKind::RequestLineTooLong);
         // One byte less may still be a request line whose LF is about to arrive.
         let parsed = parse_request(&long_line[1..], &limits);
         assert_eq!(parsed, Ok(Parsed::Partial));
@@ -492,7 +494,7 @@ mod tests {
         assert_eq!(parse_request(&head, &limits), Ok(Parsed::Partial));
         head.push(b'v');
         let err = parse_request(&head, &limits).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::HeadTooLarge);
+        assert_eq!(err.kind(), ParseErrorKind::HeadTooLarge);
 
         let mut head = b"GET / HTTP/1.1\r\n".to_vec();
         for _ in 0..limits.max_headers {
@@ -501,7 +503,7 @@ mod tests {
         assert_eq!(parse_request(&head, &limits), Ok(Parsed::Partial));
         head.push(b'Z');
         let err = parse_request(&head, &limits).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::TooManyHeaders);
+        assert_eq!(err.kind(), ParseErrorKind::TooManyHeaders);
     }
 
     #[test]
@@ -517,7 +519,7 @@ mod tests {
         assert!(matches!(parsed, Ok(Parsed::Complete(_))), "{parsed:?}");
         head.insert(30, b'v');
         let err = parse_request(&head, &limits).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::HeadTooLarge);
+        assert_eq!(err.kind(), ParseErrorKind::HeadTooLarge);
     }
 
     #[test]
@@ -552,6 +554,6 @@ mod tests {
         let mut more = buf.to_vec();
         more.extend_from_slice(b"\r\n");
         let err = parser.parse(&more).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::InvalidHeaderValue);
+        assert_eq!(err.kind(), ParseErrorKind::InvalidHeaderValue);
     }
 }

@@ -11,7 +11,7 @@
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
-use super::error::{ErrorKind, ParseError};
+use super::error::{ParseError, ParseErrorKind};
 use super::syntax::{hex_value, is_pchar_byte};
 
 /// A resolved request path: decoded segments, none of them empty, `.` or `..`.
@@ -81,34 +81,35 @@ impl fmt::Display for SafePath {
 ///
 /// # Errors
 ///
-/// Status 400 with [`ErrorKind::InvalidPercentEncoding`], [`ErrorKind::NulInPath`],
-/// [`ErrorKind::EncodedSlash`], [`ErrorKind::BackslashInPath`], [`ErrorKind::PathAboveRoot`],
-/// or [`ErrorKind::InvalidPath`] (not starting with `/`, not UTF-8 once decoded, or a segment
-/// the platform would read as more than a file name, such as `C:` on Windows).
+/// Status 400 with [`ParseErrorKind::InvalidPercentEncoding`], [`ParseErrorKind::NulInPath`],
+/// [`ParseErrorKind::EncodedSlash`], [`ParseErrorKind::BackslashInPath`],
+/// [`ParseErrorKind::PathAboveRoot`], or [`ParseErrorKind::InvalidPath`] (not starting with `/`,
+/// not UTF-8 once decoded, or a segment the platform would read as more than a file name, such
+/// as `C:` on Windows).
 pub fn resolve(raw_path: &str) -> Result<SafePath, ParseError> {
     let Some(rest) = raw_path.strip_prefix('/') else {
-        return Err(ErrorKind::InvalidPath.into());
+        return Err(ParseErrorKind::InvalidPath.into());
     };
     let mut joined = String::with_capacity(rest.len());
     let mut decoded = Vec::new();
     let mut dir_request = true;
     for raw_segment in rest.split('/') {
         percent_decode(raw_segment, &mut decoded)?;
-        let segment = std::str::from_utf8(&decoded).map_err(|_| ErrorKind::InvalidPath)?;
+        let segment = std::str::from_utf8(&decoded).map_err(|_| ParseErrorKind::InvalidPath)?;
         // Like RFC 3986's remove_dot_segments: a path ending in `.` or `..` names a directory.
         dir_request = matches!(segment, "" | "." | "..");
         match segment {
             "" | "." => {}
             ".." => {
                 if joined.is_empty() {
-                    return Err(ErrorKind::PathAboveRoot.into());
+                    return Err(ParseErrorKind::PathAboveRoot.into());
                 }
                 let parent_len = joined.rfind('/').unwrap_or(0);
                 joined.truncate(parent_len);
             }
             _ => {
                 if !is_plain_file_name(segment) {
-                    return Err(ErrorKind::InvalidPath.into());
+                    return Err(ParseErrorKind::InvalidPath.into());
                 }
                 if !joined.is_empty() {
                     joined.push('/');
@@ -125,22 +126,22 @@ pub fn resolve(raw_path: &str) -> Result<SafePath, ParseError> {
 }
 
 /// Decodes one raw segment into `out` (cleared first), refusing bytes that change its meaning.
-fn percent_decode(raw_segment: &str, out: &mut Vec<u8>) -> Result<(), ErrorKind> {
+fn percent_decode(raw_segment: &str, out: &mut Vec<u8>) -> Result<(), ParseErrorKind> {
     out.clear();
     let mut bytes = raw_segment.as_bytes();
     while let [first, rest @ ..] = bytes {
         let (byte, encoded, rest) = match (first, rest) {
             (b'%', [hi, lo, rest @ ..]) => match (hex_value(*hi), hex_value(*lo)) {
                 (Some(hi), Some(lo)) => (hi << 4 | lo, true, rest),
-                _ => return Err(ErrorKind::InvalidPercentEncoding),
+                _ => return Err(ParseErrorKind::InvalidPercentEncoding),
             },
-            (b'%', _) => return Err(ErrorKind::InvalidPercentEncoding),
+            (b'%', _) => return Err(ParseErrorKind::InvalidPercentEncoding),
             (byte, rest) => (*byte, false, rest),
         };
         match byte {
-            0 => return Err(ErrorKind::NulInPath),
-            b'\\' => return Err(ErrorKind::BackslashInPath),
-            b'/' if encoded => return Err(ErrorKind::EncodedSlash),
+            0 => return Err(ParseErrorKind::NulInPath),
+            b'\\' => return Err(ParseErrorKind::BackslashInPath),
+            b'/' if encoded => return Err(ParseErrorKind::EncodedSlash),
             _ => out.push(byte),
         }
         bytes = rest;
@@ -162,7 +163,7 @@ fn is_plain_file_name(segment: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn segments(raw: &str) -> Result<Vec<String>, ErrorKind> {
+    fn segments(raw: &str) -> Result<Vec<String>, ParseErrorKind> {
         resolve(raw)
             .map(|p| p.segments().map(str::to_owned).collect())
             .map_err(|e| e.kind())
@@ -191,23 +192,23 @@ mod tests {
     #[test]
     fn hostile_paths_are_refused() {
         let cases = [
-            ("/..", ErrorKind::PathAboveRoot),
-            ("/a/../..", ErrorKind::PathAboveRoot),
-            ("/%2e%2e/x", ErrorKind::PathAboveRoot),
-            ("/a/../../b", ErrorKind::PathAboveRoot),
-            ("/a%2f..%2f..", ErrorKind::EncodedSlash),
-            ("/a%2Fb", ErrorKind::EncodedSlash),
-            ("/a\\..\\b", ErrorKind::BackslashInPath),
-            ("/a%5cb", ErrorKind::BackslashInPath),
-            ("/a%00.html", ErrorKind::NulInPath),
-            ("/a\0", ErrorKind::NulInPath),
-            ("/a%", ErrorKind::InvalidPercentEncoding),
-            ("/a%2", ErrorKind::InvalidPercentEncoding),
-            ("/a%zz", ErrorKind::InvalidPercentEncoding),
-            ("/%ff", ErrorKind::InvalidPath),
-            ("a/b", ErrorKind::InvalidPath),
-            ("*", ErrorKind::InvalidPath),
-            ("", ErrorKind::InvalidPath),
+            ("/..", ParseErrorKind::PathAboveRoot),
+            ("/a/../..", ParseErrorKind::PathAboveRoot),
+            ("/%2e%2e/x", ParseErrorKind::PathAboveRoot),
+            ("/a/../../b", ParseErrorKind::PathAboveRoot),
+            ("/a%2f..%2f..", ParseErrorKind::EncodedSlash),
+            ("/a%2Fb", ParseErrorKind::EncodedSlash),
+            ("/a\\..\\b", ParseErrorKind::BackslashInPath),
+            ("/a%5cb", ParseErrorKind::BackslashInPath),
+            ("/a%00.html", ParseErrorKind::NulInPath),
+            ("/a\0", ParseErrorKind::NulInPath),
+            ("/a%", ParseErrorKind::InvalidPercentEncoding),
+            ("/a%2", ParseErrorKind::InvalidPercentEncoding),
+            ("/a%zz", ParseErrorKind::InvalidPercentEncoding),
+            ("/%ff", ParseErrorKind::InvalidPath),
+            ("a/b", ParseErrorKind::InvalidPath),
+            ("*", ParseErrorKind::InvalidPath),
+            ("", ParseErrorKind::InvalidPath),
         ];
         for (raw, kind) in cases {
             assert_eq!(segments(raw), Err(kind), "{raw}");

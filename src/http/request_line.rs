@@ -6,7 +6,7 @@
 
 use std::ops::Range;
 
-use super::error::ErrorKind;
+use super::error::ParseErrorKind;
 use super::request::{Method, Version};
 use super::syntax::{find_non_visible, is_token_byte, token_prefix_len};
 use super::target::TargetParts;
@@ -67,25 +67,25 @@ impl RequestLine {
 
     /// Parses `method SP request-target SP HTTP-version` (`line` without its line ending,
     /// starting at `offset` in the buffer).
-    pub(super) fn parse(line: &[u8], offset: usize) -> Result<RequestLine, ErrorKind> {
+    pub(super) fn parse(line: &[u8], offset: usize) -> Result<RequestLine, ParseErrorKind> {
         Self::parse_inner(line, offset).map_err(|kind| {
             // A CR can only sit in a line that failed the syntax checks; name the real culprit.
             if kind.status() == 400 && line.contains(&b'\r') {
-                ErrorKind::BareCr
+                ParseErrorKind::BareCr
             } else {
                 kind
             }
         })
     }
 
-    fn parse_inner(line: &[u8], offset: usize) -> Result<RequestLine, ErrorKind> {
+    fn parse_inner(line: &[u8], offset: usize) -> Result<RequestLine, ParseErrorKind> {
         let has_space_from = |from: usize| line.get(from..).is_some_and(|l| l.contains(&b' '));
         let method_len = line.iter().take_while(|&&b| is_token_byte(b)).count();
         if method_len == 0 || line.get(method_len) != Some(&b' ') {
             return Err(if has_space_from(0) {
-                ErrorKind::InvalidMethod
+                ParseErrorKind::InvalidMethod
             } else {
-                ErrorKind::MalformedRequestLine
+                ParseErrorKind::MalformedRequestLine
             });
         }
         let method = line.get(..method_len).unwrap_or_default();
@@ -98,22 +98,22 @@ impl RequestLine {
             // Another space follows, so the byte at `end` is inside the target.
             Some((end, bad)) if has_space_from(end + 1) => {
                 return Err(match bad {
-                    Some(b' ' | b'\t') => ErrorKind::WhitespaceInTarget,
-                    _ => ErrorKind::InvalidTarget,
+                    Some(b' ' | b'\t') => ParseErrorKind::WhitespaceInTarget,
+                    _ => ParseErrorKind::InvalidTarget,
                 })
             }
             // No space after the method's: an HTTP/0.9-style line.
-            _ => return Err(ErrorKind::MissingVersion),
+            _ => return Err(ParseErrorKind::MissingVersion),
         };
         let target = line
             .get(target_start..version_start - 1)
             .unwrap_or_default();
         if target.is_empty() {
-            return Err(ErrorKind::InvalidTarget);
+            return Err(ParseErrorKind::InvalidTarget);
         }
         let version = parse_version(line.get(version_start..).unwrap_or_default())?;
         let Some(method) = Method::from_token(method) else {
-            return Err(ErrorKind::UnknownMethod);
+            return Err(ParseErrorKind::UnknownMethod);
         };
 
         let parts = TargetParts::parse(method, target)?;
@@ -128,17 +128,17 @@ impl RequestLine {
 }
 
 /// `HTTP/<digit>.<digit>` (RFC 9112 §2.3), case-sensitive.
-fn parse_version(version: &[u8]) -> Result<Version, ErrorKind> {
+fn parse_version(version: &[u8]) -> Result<Version, ParseErrorKind> {
     let &[b'H', b'T', b'T', b'P', b'/', major, b'.', minor] = version else {
-        return Err(ErrorKind::InvalidVersion);
+        return Err(ParseErrorKind::InvalidVersion);
     };
     if !major.is_ascii_digit() || !minor.is_ascii_digit() {
-        return Err(ErrorKind::InvalidVersion);
+        return Err(ParseErrorKind::InvalidVersion);
     }
     match (major, minor) {
         (b'1', b'0') => Ok(Version::Http10),
         (b'1', _) => Ok(Version::Http11),
-        _ => Err(ErrorKind::UnsupportedVersion),
+        _ => Err(ParseErrorKind::UnsupportedVersion),
     }
 }
 
@@ -156,33 +156,36 @@ mod tests {
         assert_eq!(version("HTTP/1.0"), Ok(Version::Http10));
         assert_eq!(version("HTTP/1.1"), Ok(Version::Http11));
         assert_eq!(version("HTTP/1.9"), Ok(Version::Http11));
-        assert_eq!(version("HTTP/2.0"), Err(ErrorKind::UnsupportedVersion));
-        assert_eq!(version("HTTP/0.9"), Err(ErrorKind::UnsupportedVersion));
+        assert_eq!(version("HTTP/2.0"), Err(ParseErrorKind::UnsupportedVersion));
+        assert_eq!(version("HTTP/0.9"), Err(ParseErrorKind::UnsupportedVersion));
         for bad in ["http/1.1", "HTTP/1", "HTTP/1.10", "HTTP/a.1", "HTTP/11", ""] {
-            assert_eq!(version(bad), Err(ErrorKind::InvalidVersion), "{bad}");
+            assert_eq!(version(bad), Err(ParseErrorKind::InvalidVersion), "{bad}");
         }
         // The version is what follows the last space: here the target holds a space.
-        assert_eq!(version("HTTP/1.1 "), Err(ErrorKind::WhitespaceInTarget));
-        assert_eq!(parse(b"GET /\r\n\r\n"), Err(ErrorKind::MissingVersion));
+        assert_eq!(
+            version("HTTP/1.1 "),
+            Err(ParseErrorKind::WhitespaceInTarget)
+        );
+        assert_eq!(parse(b"GET /\r\n\r\n"), Err(ParseErrorKind::MissingVersion));
     }
 
     #[test]
     fn methods_are_case_sensitive_tokens() {
         assert_eq!(
             parse(b"get / HTTP/1.1\r\nHost: h\r\n\r\n"),
-            Err(ErrorKind::UnknownMethod)
+            Err(ParseErrorKind::UnknownMethod)
         );
         assert_eq!(
             parse(b"BREW / HTTP/1.1\r\nHost: h\r\n\r\n"),
-            Err(ErrorKind::UnknownMethod)
+            Err(ParseErrorKind::UnknownMethod)
         );
         assert_eq!(
             parse(b"G@T / HTTP/1.1\r\nHost: h\r\n\r\n"),
-            Err(ErrorKind::InvalidMethod)
+            Err(ParseErrorKind::InvalidMethod)
         );
         assert_eq!(
             parse(b" / HTTP/1.1\r\nHost: h\r\n\r\n"),
-            Err(ErrorKind::InvalidMethod)
+            Err(ParseErrorKind::InvalidMethod)
         );
         for method in Method::ALL {
             assert_eq!(Method::from_token(method.as_str().as_bytes()), Some(method));
@@ -192,10 +195,10 @@ mod tests {
     #[test]
     fn whitespace_in_target() {
         let kind = parse(b"GET /a b HTTP/1.1\r\nHost: h\r\n\r\n");
-        assert_eq!(kind, Err(ErrorKind::WhitespaceInTarget));
+        assert_eq!(kind, Err(ParseErrorKind::WhitespaceInTarget));
         let kind = parse(b"GET  / HTTP/1.1\r\nHost: h\r\n\r\n");
-        assert_eq!(kind, Err(ErrorKind::WhitespaceInTarget));
+        assert_eq!(kind, Err(ParseErrorKind::WhitespaceInTarget));
         let kind = parse(b"GET /\xc3\xa9 HTTP/1.1\r\nHost: h\r\n\r\n");
-        assert_eq!(kind, Err(ErrorKind::InvalidTarget));
+        assert_eq!(kind, Err(ParseErrorKind::InvalidTarget));
     }
 }

@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-use super::error::ErrorKind;
+use super::error::ParseErrorKind;
 use super::request::{Method, TargetForm};
 use super::syntax::{find_byte, hex_value, host_prefix_len, is_host_byte};
 
@@ -25,13 +25,13 @@ pub(super) struct TargetParts {
 impl TargetParts {
     /// Classifies `target` (visible ASCII, non-empty) per RFC 9112 §3.2 and checks that the form
     /// suits `method`.
-    pub(super) fn parse(method: Method, target: &[u8]) -> Result<TargetParts, ErrorKind> {
+    pub(super) fn parse(method: Method, target: &[u8]) -> Result<TargetParts, ParseErrorKind> {
         if method == Method::Connect {
             // CONNECT takes only the authority-form (host:port), and webpool tunnels nothing.
             return Err(if is_authority_form(target) {
-                ErrorKind::ConnectNotSupported
+                ParseErrorKind::ConnectNotSupported
             } else {
-                ErrorKind::TargetFormMismatch
+                ParseErrorKind::TargetFormMismatch
             });
         }
         match target {
@@ -50,22 +50,22 @@ impl TargetParts {
                 query: None,
                 authority: None,
             }),
-            b"*" => Err(ErrorKind::TargetFormMismatch),
+            b"*" => Err(ParseErrorKind::TargetFormMismatch),
             _ => Self::parse_absolute(target),
         }
     }
 
     /// `http://authority[/path][?query]` (or https); any other target is invalid here, except
     /// an authority-form target, which only CONNECT may use.
-    fn parse_absolute(target: &[u8]) -> Result<TargetParts, ErrorKind> {
+    fn parse_absolute(target: &[u8]) -> Result<TargetParts, ParseErrorKind> {
         let scheme_len = match target.iter().position(|&b| b == b':') {
             Some(len) if target.get(len..len + 3) == Some(b"://") => len,
-            _ if is_authority_form(target) => return Err(ErrorKind::TargetFormMismatch),
-            _ => return Err(ErrorKind::InvalidTarget),
+            _ if is_authority_form(target) => return Err(ParseErrorKind::TargetFormMismatch),
+            _ => return Err(ParseErrorKind::InvalidTarget),
         };
         let scheme = target.get(..scheme_len).unwrap_or_default();
         if !scheme.eq_ignore_ascii_case(b"http") && !scheme.eq_ignore_ascii_case(b"https") {
-            return Err(ErrorKind::InvalidTarget);
+            return Err(ParseErrorKind::InvalidTarget);
         }
         let authority_start = scheme_len + 3;
         let after_scheme = target.get(authority_start..).unwrap_or_default();
@@ -76,7 +76,7 @@ impl TargetParts {
         let authority = after_scheme.get(..authority_len).unwrap_or_default();
         // RFC 9110 §4.2.1 and §4.2.4: an http URI needs a host, and userinfo is refused.
         if !is_valid_authority(authority, false) {
-            return Err(ErrorKind::InvalidTarget);
+            return Err(ParseErrorKind::InvalidTarget);
         }
         let rest_start = authority_start + authority_len;
         let (path, query) = split_query(target, rest_start);
@@ -199,7 +199,7 @@ mod tests {
             "http:/h",
             "index.html",
         ];
-        assert_all(bad, Err(ErrorKind::InvalidTarget), |target| {
+        assert_all(bad, Err(ParseErrorKind::InvalidTarget), |target| {
             parse(format!("GET {target} HTTP/1.1\r\nHost: h\r\n\r\n").as_bytes()).map(|_| ())
         });
     }
@@ -208,22 +208,22 @@ mod tests {
     fn target_forms_must_suit_the_method() {
         let req = complete(b"OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n");
         assert_eq!((req.target_form(), req.path()), (TargetForm::Asterisk, "*"));
-        let cases: [(&[u8], ErrorKind); 4] = [
+        let cases: [(&[u8], ParseErrorKind); 4] = [
             (
                 b"GET * HTTP/1.1\r\nHost: h\r\n\r\n",
-                ErrorKind::TargetFormMismatch,
+                ParseErrorKind::TargetFormMismatch,
             ),
             (
                 b"CONNECT h:443 HTTP/1.1\r\nHost: h\r\n\r\n",
-                ErrorKind::ConnectNotSupported,
+                ParseErrorKind::ConnectNotSupported,
             ),
             (
                 b"CONNECT / HTTP/1.1\r\nHost: h\r\n\r\n",
-                ErrorKind::TargetFormMismatch,
+                ParseErrorKind::TargetFormMismatch,
             ),
             (
                 b"GET h:443 HTTP/1.1\r\nHost: h\r\n\r\n",
-                ErrorKind::TargetFormMismatch,
+                ParseErrorKind::TargetFormMismatch,
             ),
         ];
         assert_refusals(cases, parse);
@@ -240,7 +240,7 @@ mod tests {
             b"GET / HTTP/1.0\r\nHost:\r\n\r\n",
             b"OPTIONS * HTTP/1.1\r\nHost:\r\n\r\n",
         ];
-        assert_all(bad, Err(ErrorKind::InvalidHost), parse);
+        assert_all(bad, Err(ParseErrorKind::InvalidHost), parse);
         // The absolute-form names its host, so the Host header may be empty (RFC 9112 §3.2).
         let req = complete(b"GET http://h/x HTTP/1.1\r\nHost:\r\n\r\n");
         assert_eq!(req.host(), Some("h"));

@@ -3,17 +3,17 @@
 
 use std::fmt::Debug;
 
-use super::error::ErrorKind;
+use super::error::ParseErrorKind;
 use super::request::{parse_request, Limits, Parsed, Request};
 
 /// Parses `buf` in one call with the default limits; an error as its kind.
-pub(super) fn parse(buf: &[u8]) -> Result<Parsed<'_>, ErrorKind> {
+pub(super) fn parse(buf: &[u8]) -> Result<Parsed<'_>, ParseErrorKind> {
     parse_request(buf, &Limits::default()).map_err(|e| e.kind())
 }
 
 /// Parses `buf`, which holds a whole head (a partial one panics): the request, or the kind of
 /// error.
-pub(super) fn parse_whole(buf: &[u8]) -> Result<Request<'_>, ErrorKind> {
+pub(super) fn parse_whole(buf: &[u8]) -> Result<Request<'_>, ParseErrorKind> {
     parse(buf).map(|parsed| match parsed {
         Parsed::Complete(req) => req,
         Parsed::Partial => panic!("partial: {:?}", String::from_utf8_lossy(buf)),
@@ -53,8 +53,8 @@ pub(super) fn assert_all<I, T>(
 
 /// Asserts that `answer` refuses each case's input with the case's kind of error.
 pub(super) fn assert_refusals<I, T>(
-    cases: impl IntoIterator<Item = (I, ErrorKind)>,
-    answer: impl Fn(I) -> Result<T, ErrorKind>,
+    cases: impl IntoIterator<Item = (I, ParseErrorKind)>,
+    answer: impl Fn(I) -> Result<T, ParseErrorKind>,
 ) where
     I: AsRef<[u8]> + Copy,
     T: PartialEq + Debug,

@@ -24,8 +24,8 @@ use crate::http::chunked::ChunkedDecoder;
 use crate::http::log::combined_line;
 use crate::http::response::{end_head, write_head, write_header, Connection, DateCache, Head};
 use crate::http::{
-    parse_request, BodyKind, ErrorKind, Limits, Method, ParseError, Parsed, Request, RequestParser,
-    Version,
+    parse_request, BodyKind, Limits, Method, ParseError, ParseErrorKind, Parsed, Request,
+    RequestParser, Version,
 };
 use crate::sync::thread_local;
 
@@ -398,7 +398,9 @@ fn next_request<'b>(
                     Ok(Parsed::Complete(request)) => {
                         Step::Request(request, Some(head_len + body_len))
                     }
-                    Ok(Parsed::Partial) => Step::Refused(ErrorKind::MalformedRequestLine.into()),
+                    Ok(Parsed::Partial) => {
+                        Step::Refused(ParseErrorKind::MalformedRequestLine.into())
+                    }
                     Err(err) => Step::Refused(err),
                 }
             }
