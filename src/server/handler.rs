@@ -26,11 +26,12 @@ const ALLOW: &str = "GET, HEAD, OPTIONS";
 /// Content type of the embedded pages and error pages.
 const HTML: &str = "text/html; charset=utf-8";
 
-/// The built-in page served for `/` and `/sleep`.
-const HELLO_HTML: &[u8] = include_bytes!("../../fixtures/site/hello.html");
+/// The built-in page served for `/` and `/sleep`. The pages live in `site/`, not with the test
+/// fixtures: they are what the binary ships.
+const HELLO_HTML: &[u8] = include_bytes!("../../site/hello.html");
 
 /// The built-in page served for paths that match nothing.
-const NOT_FOUND_HTML: &[u8] = include_bytes!("../../fixtures/site/404.html");
+const NOT_FOUND_HTML: &[u8] = include_bytes!("../../site/404.html");
 
 /// Everything the routes need to know, fixed at start-up.
 #[derive(Debug)]
