@@ -11,8 +11,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::http::date::{format_http_date, parse_http_date};
-use crate::http::etag::{file_etag, if_none_match};
+use crate::http::date::{format_http_date, parse_http_date, unix_seconds};
+use crate::http::etag::{content_etag, file_etag, if_none_match};
 use crate::http::mime::content_type;
 use crate::http::path::resolve;
 use crate::http::range::{parse_range, RangeRequest};
@@ -190,7 +190,7 @@ impl Page {
     fn new(body: &'static [u8], modified: SystemTime) -> Page {
         Page {
             body,
-            etag: format!("\"{:016x}\"", fnv1a(body)),
+            etag: content_etag(body),
             modified,
         }
     }
@@ -387,17 +387,4 @@ fn options<'a>() -> Response<'a> {
         body: Body::None,
         close: false,
     }
-}
-
-/// Whole seconds since the epoch (0 before it).
-fn unix_seconds(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs())
-}
-
-/// 64-bit FNV-1a: a stable, dependency-free content hash for the built-in pages' ETags.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
