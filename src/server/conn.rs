@@ -13,15 +13,15 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::panic::{self, AssertUnwindSafe};
 use std::time::{Instant, SystemTime};
 
 use super::handler::{self, Body, Response};
+use super::log;
 use super::sys::{Stream, Sys};
 use super::{Ctx, HandBack, Running};
 use crate::http::chunked::ChunkedDecoder;
-use crate::http::log::combined_line;
 use crate::http::response::{end_head, write_head, write_header, Connection, DateCache, Head};
 use crate::http::{
     parse_request, BodyKind, ErrorKind, Limits, Method, ParseError, Parsed, Request, RequestParser,
@@ -532,7 +532,7 @@ fn respond<T: Stream>(
         flush(&mut conn.stream, output)?;
     }
     if let Some(started) = started {
-        log_access(&conn.stream, request, response.status, sent, started);
+        log::access(&conn.stream, request, response.status, sent, started);
     }
     Ok(())
 }
@@ -582,29 +582,6 @@ fn flush<T: Stream>(stream: &mut T, output: &mut Vec<u8>) -> io::Result<()> {
     let written = stream.write_all_waiting(output);
     output.clear();
     written
-}
-
-/// One access-log line on stderr, in nginx's "combined" format plus the duration (see
-/// [`combined_line`]).
-pub(crate) fn log_access<T: Stream>(
-    stream: &T,
-    request: Option<&Request<'_>>,
-    status: u16,
-    body_bytes: u64,
-    started: Instant,
-) {
-    let client = stream.peer().map(|peer| peer.ip());
-    let mut line = combined_line(
-        client,
-        SystemTime::now(),
-        request,
-        status,
-        body_bytes,
-        started.elapsed(),
-    );
-    line.push('\n');
-    // One write per line, so lines from different workers never interleave.
-    let _ = io::stderr().lock().write_all(line.as_bytes());
 }
 
 #[cfg(all(test, not(any(loom, shuttle))))]

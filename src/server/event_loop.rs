@@ -22,9 +22,9 @@ use std::collections::BinaryHeap;
 use std::io::{self, Write};
 use std::time::{Duration, Instant, SystemTime};
 
-use super::conn::{self, log_access, Conn};
+use super::conn::{self, Conn};
 use super::sys::{Stream, Sys, LISTENER};
-use super::{Ctx, HandBack};
+use super::{log, Ctx, HandBack};
 use crate::http::response::{
     end_head, error_page, write_head, write_header, Connection, DateCache, Head,
 };
@@ -260,7 +260,7 @@ impl<S: Sys> EventLoop<'_, S> {
                         let started = Instant::now();
                         let sent = self.reject(&mut stream);
                         if self.ctx.settings.access_log {
-                            log_access(&stream, None, 503, sent, started);
+                            log::access(&stream, None, 503, sent, started);
                         }
                         stream.finish();
                         continue;
@@ -280,10 +280,10 @@ impl<S: Sys> EventLoop<'_, S> {
                 Err(err) => {
                     // E.g. EMFILE: the pending connection stays queued, so re-arming now would
                     // spin. Log, pause, and retry later.
-                    eprintln!(
-                        "webpool: accept failed: {err}; pausing accepts for {}ms",
+                    log::line(format_args!(
+                        "accept failed: {err}; pausing accepts for {}ms",
                         ACCEPT_BACKOFF.as_millis()
-                    );
+                    ));
                     self.accept_paused_until = Some(now + ACCEPT_BACKOFF);
                     return;
                 }
@@ -326,7 +326,7 @@ impl<S: Sys> EventLoop<'_, S> {
             let sent = self.reject(&mut conn.stream);
             if self.ctx.settings.access_log {
                 // Refused before its request was read: logged with `-` for the request.
-                log_access(&conn.stream, None, 503, sent, started);
+                log::access(&conn.stream, None, 503, sent, started);
             }
             conn.stream.finish();
             if self.ctx.sys.rearm(&conn.stream, key).is_err() {

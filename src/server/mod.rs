@@ -36,6 +36,8 @@
 mod conn;
 mod event_loop;
 mod handler;
+#[doc(hidden)]
+pub mod log;
 pub mod sys;
 
 use std::fmt;
@@ -258,7 +260,7 @@ impl<S: Sys> Server<S> {
                 Ok(Shutdown::Complete)
             }
             event_loop::Ended::TimedOut { busy } => {
-                eprintln!("webpool: {}", self.ctx.give_up_line(busy));
+                log::line(format_args!("{}", self.ctx.give_up_line(busy)));
                 // Joining would wait for the very requests the timeout gave up on.
                 self.pool.detach();
                 Ok(Shutdown::TimedOut)
