@@ -19,15 +19,13 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::io::{self, Write};
-use std::time::{Duration, Instant, SystemTime};
+use std::io;
+use std::time::{Duration, Instant};
 
 use super::conn::{self, Conn};
 use super::sys::{Stream, Sys, LISTENER};
-use super::{log, Ctx, HandBack};
-use crate::http::response::{
-    end_head, error_page, write_head, write_header, Connection, DateCache, Head,
-};
+use super::{handler, log, write, Ctx, HandBack};
+use crate::http::response::DateCache;
 use crate::pool::ThreadPool;
 use crate::sync::Arc;
 
@@ -390,24 +388,7 @@ impl<S: Sys> EventLoop<'_, S> {
     /// Writes a best-effort 503 on a connection the server cannot take now; returns the size
     /// of its body, for the access log.
     fn reject(&mut self, stream: &mut S::Stream) -> u64 {
-        let body = error_page(503, "the server is busy; try again shortly");
-        self.scratch.clear();
-        write_head(
-            &mut self.scratch,
-            &Head {
-                status: 503,
-                content_type: Some("text/html; charset=utf-8"),
-                content_length: Some(body.len() as u64),
-                connection: Connection::Close,
-            },
-            self.date.at(SystemTime::now()),
-        );
-        write_header(&mut self.scratch, "Retry-After", "1");
-        end_head(&mut self.scratch);
-        self.scratch.extend_from_slice(&body);
-        // Non-blocking and best effort: this thread never waits for a client.
-        let _ = stream.write(&self.scratch);
-        body.len() as u64
+        write::send_now(stream, &mut self.scratch, &mut self.date, &handler::busy())
     }
 
     /// A key for a new connection.

@@ -371,6 +371,15 @@ pub fn error<'a>(status: u16, detail: &str) -> Response<'a> {
     }
 }
 
+/// 503 for a connection the server cannot take now (its queue or its connection cap is full),
+/// which then closes: the client may try again in a second.
+pub fn busy<'a>() -> Response<'a> {
+    let mut response = error(503, "the server is busy; try again shortly");
+    response.headers.push(("Retry-After", Cow::Borrowed("1")));
+    response.close = true;
+    response
+}
+
 /// 405 with the methods that are allowed.
 fn method_not_allowed<'a>() -> Response<'a> {
     let mut response = error(405, "this server only serves GET, HEAD and OPTIONS");

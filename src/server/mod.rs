@@ -39,6 +39,7 @@ mod handler;
 #[doc(hidden)]
 pub mod log;
 pub mod sys;
+mod write;
 
 use std::fmt;
 use std::io;
