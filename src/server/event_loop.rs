@@ -215,30 +215,18 @@ impl<S: Sys> EventLoop<'_, S> {
             match handback {
                 HandBack::Closed(key) => self.release(key),
                 HandBack::Idle(conn) => {
-                    let key = conn.key;
-                    if self.draining_since.is_some()
-                        || self.ctx.sys.rearm(&conn.stream, key).is_err()
-                    {
-                        conn.close(&self.ctx.sys);
-                        self.release(key);
-                    } else {
+                    if let Some(conn) = self.rearm_or_close(conn) {
                         let deadline = match conn.request_started {
                             // Part of a request is here: the rest must follow in time.
                             Some(started) => later(started, self.ctx.settings.header_timeout),
                             None => later(now, self.ctx.settings.idle_timeout),
                         };
-                        self.park(key, conn, deadline);
+                        self.park(conn.key, conn, deadline);
                     }
                 }
                 HandBack::Closing(conn) => {
-                    let key = conn.key;
-                    if self.draining_since.is_some()
-                        || self.ctx.sys.rearm(&conn.stream, key).is_err()
-                    {
-                        conn.close(&self.ctx.sys);
-                        self.release(key);
-                    } else {
-                        self.park_lingering(key, conn, now);
+                    if let Some(conn) = self.rearm_or_close(conn) {
+                        self.park_lingering(conn.key, conn, now);
                     }
                 }
             }
@@ -327,10 +315,7 @@ impl<S: Sys> EventLoop<'_, S> {
                 log::access(&conn.stream, None, 503, sent, started);
             }
             conn.stream.finish();
-            if self.ctx.sys.rearm(&conn.stream, key).is_err() {
-                conn.close(&self.ctx.sys);
-                self.release(key);
-            } else {
+            if let Some(conn) = self.rearm_or_close(conn) {
                 self.park_lingering(key, conn, now);
             }
             return;
@@ -389,6 +374,19 @@ impl<S: Sys> EventLoop<'_, S> {
     /// of its body, for the access log.
     fn reject(&mut self, stream: &mut S::Stream) -> u64 {
         write::send_now(stream, &mut self.scratch, &mut self.date, &handler::busy())
+    }
+
+    /// Re-arms a connection back from a worker (or refused) for one more readiness report, and
+    /// returns it, to be parked; closes it instead, freeing its key, when shutdown has begun or
+    /// the poller refuses.
+    fn rearm_or_close(&mut self, conn: Conn<S::Stream>) -> Option<Conn<S::Stream>> {
+        let key = conn.key;
+        if self.draining_since.is_some() || self.ctx.sys.rearm(&conn.stream, key).is_err() {
+            conn.close(&self.ctx.sys);
+            self.release(key);
+            return None;
+        }
+        Some(conn)
     }
 
     /// A key for a new connection.
