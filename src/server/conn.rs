@@ -277,11 +277,10 @@ fn serve_buffered<S: Sys>(ctx: &Ctx<S>, conn: &mut Conn<S::Stream>, scratch: &mu
         let keep_alive = request.keep_alive()
             && request_len.is_some()
             && conn.served < ctx.settings.max_requests_per_connection;
-        // Anything but the built-in page may take a while (a sleep, a file): send the
-        // answers collected so far first, and record it as running, so that a shutdown that
-        // gives up on it can say so. (The page at `/` is answered from memory; a slow reader
-        // of it is bounded by the write timeout.)
-        let _running = if request.path() != "/" {
+        // A request that may take a while (a sleep, a file: the site says which): send the
+        // answers collected so far first, so that they do not wait behind it, and record it
+        // as running, so that a shutdown that gives up on it can say so.
+        let _running = if ctx.site.may_take_a_while(&request) {
             if flush(&mut conn.stream, output).is_err() {
                 return Next::Close;
             }

@@ -174,6 +174,15 @@ impl Site {
         }
     }
 
+    /// Whether answering `request` may take a while (`/sleep`, a file under the root), so that
+    /// the connection code first sends the answers it holds, and records the request as
+    /// running for a shutdown that gives up on it to name. Only `/` is answered at once: from
+    /// memory, the built-in page; or the root's `index.html`, a file read without waiting on
+    /// anything but its reader, whom the write timeout bounds.
+    pub fn may_take_a_while(&self, request: &Request<'_>) -> bool {
+        request.path() != "/"
+    }
+
     /// 404 with the built-in page.
     fn not_found(&self) -> Response<'_> {
         Response {
