@@ -35,7 +35,7 @@ const NOT_FOUND_HTML: &[u8] = include_bytes!("../../site/404.html");
 
 /// Everything the routes need to know, fixed at start-up.
 #[derive(Debug)]
-pub struct Site {
+pub(crate) struct Site {
     /// Directory static files are served from, canonicalised; `None` serves only the
     /// built-in pages.
     root: Option<PathBuf>,
@@ -62,22 +62,22 @@ struct Page {
 
 /// A response, ready to be written.
 #[derive(Debug)]
-pub struct Response<'a> {
+pub(crate) struct Response<'a> {
     /// Status code.
-    pub status: u16,
+    pub(crate) status: u16,
     /// `Content-Type`, if there is content.
-    pub content_type: Option<&'static str>,
+    pub(crate) content_type: Option<&'static str>,
     /// Headers beyond the ones every response gets.
-    pub headers: Vec<(&'static str, Cow<'a, str>)>,
+    pub(crate) headers: Vec<(&'static str, Cow<'a, str>)>,
     /// The body a GET gets (HEAD gets the same headers and no body).
-    pub body: Body<'a>,
+    pub(crate) body: Body<'a>,
     /// Whether the connection must close after this response.
-    pub close: bool,
+    pub(crate) close: bool,
 }
 
 /// The content of a response.
 #[derive(Debug)]
-pub enum Body<'a> {
+pub(crate) enum Body<'a> {
     /// No content: 204 and 304 send no `Content-Length` at all.
     None,
     /// Bytes in memory.
@@ -95,7 +95,7 @@ pub enum Body<'a> {
 
 impl Body<'_> {
     /// The `Content-Length` to send, or `None` for no content.
-    pub fn len(&self) -> Option<u64> {
+    pub(crate) fn len(&self) -> Option<u64> {
         match self {
             Body::None => None,
             Body::Bytes(bytes) => Some(bytes.len() as u64),
@@ -110,7 +110,7 @@ impl Site {
     /// # Errors
     ///
     /// `root` does not exist or is not a directory.
-    pub fn new(root: Option<&Path>, sleep: Duration, test_routes: bool) -> io::Result<Site> {
+    pub(crate) fn new(root: Option<&Path>, sleep: Duration, test_routes: bool) -> io::Result<Site> {
         let root = match root {
             Some(root) => {
                 let root = root.canonicalize().map_err(|err| {
@@ -146,7 +146,7 @@ impl Site {
     ///
     /// Only on `/__panic` when test routes are enabled, by design; the connection code turns a
     /// panic here into a 500.
-    pub fn respond<'s>(&'s self, request: &Request<'_>) -> Response<'s> {
+    pub(crate) fn respond<'s>(&'s self, request: &Request<'_>) -> Response<'s> {
         let path = request.path();
         match request.method() {
             Method::Get | Method::Head => {}
@@ -179,7 +179,7 @@ impl Site {
     /// running for a shutdown that gives up on it to name. Only `/` is answered at once: from
     /// memory, the built-in page; or the root's `index.html`, a file read without waiting on
     /// anything but its reader, whom the write timeout bounds.
-    pub fn may_take_a_while(&self, request: &Request<'_>) -> bool {
+    pub(crate) fn may_take_a_while(&self, request: &Request<'_>) -> bool {
         request.path() != "/"
     }
 
@@ -370,7 +370,7 @@ fn static_file<'a>(root: &Path, request: &Request<'_>) -> Response<'a> {
 
 /// An error response with a short HTML page; 4xx/5xx responses other than 404 close the
 /// connection only where the connection code decides so.
-pub fn error<'a>(status: u16, detail: &str) -> Response<'a> {
+pub(crate) fn error<'a>(status: u16, detail: &str) -> Response<'a> {
     Response {
         status,
         content_type: Some(HTML),
@@ -382,7 +382,7 @@ pub fn error<'a>(status: u16, detail: &str) -> Response<'a> {
 
 /// 503 for a connection the server cannot take now (its queue or its connection cap is full),
 /// which then closes: the client may try again in a second.
-pub fn busy<'a>() -> Response<'a> {
+pub(crate) fn busy<'a>() -> Response<'a> {
     let mut response = error(503, "the server is busy; try again shortly");
     response.headers.push(("Retry-After", Cow::Borrowed("1")));
     response.close = true;
