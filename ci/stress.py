@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BINARY = ROOT / "target" / "release" / "webpool"
-HELLO = (ROOT / "fixtures" / "site" / "hello.html").read_bytes()
+HELLO = (ROOT / "site" / "hello.html").read_bytes()
 FAILURES = []
 
 

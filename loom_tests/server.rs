@@ -22,7 +22,7 @@ use webpool::server::{Config, Server, Shutdown, Stream, Sys, LISTENER};
 const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: model\r\n\r\n";
 
 /// The built-in page, as the response body must carry it.
-const HELLO: &[u8] = include_bytes!("../fixtures/site/hello.html");
+const HELLO: &[u8] = include_bytes!("../site/hello.html");
 
 // ===== the fake operating system =====
 

@@ -36,7 +36,7 @@ const BINARY: &str = "shuttle_server";
 const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: model\r\n\r\n";
 
 /// The built-in page, as the response body must carry it.
-const HELLO: &[u8] = include_bytes!("../fixtures/site/hello.html");
+const HELLO: &[u8] = include_bytes!("../site/hello.html");
 
 /// Client threads, each with `CONNS_PER_CLIENT` connections.
 const CLIENTS: usize = 4;

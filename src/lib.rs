@@ -1,6 +1,22 @@
 //! webpool: the Rust Book's multithreaded web server done right, and proven right.
 //!
-//! - [`pool`]: a bounded, model-checked [`ThreadPool`] (the book's API, made safe).
+//! - [`pool`]: a bounded, model-checked [`ThreadPool`] (the book's API, made safe), configured
+//!   with a [`Builder`]; its types are re-exported here.
+//! - [`server`]: the HTTP/1.1 server the `webpool` binary runs ([`server::Server`], configured
+//!   by a [`server::Config`]): one event-loop thread holds the listener and the idle
+//!   connections, and a [`ThreadPool`] answers the connections that have bytes to read.
+//! - [`http`]: the HTTP/1.1 types and rules the server is made of, pure (bytes in, bytes out,
+//!   no sockets): the incremental request parser, response heads and error pages, dates,
+//!   byte ranges, entity tags, MIME types, request paths that cannot leave the served root.
+//! - [`check`]: the bug catalog as a loom checker for *your* thread pool
+//!   ([`check_pool!`](crate::check_pool)), with a report card and replayable traces.
+//! - [`sync`]: the synchronisation shim: std's types in a normal build, loom's under
+//!   `--cfg loom`, shuttle's under `--cfg shuttle`; a pool that imports from it can be
+//!   checked by [`check`].
+//! - [`demos`]: the catalog itself, the classic thread-pool bugs, each a small buggy pool on a
+//!   page that explains it. Public for the binary's `--pool NAME` (the book's server on one of
+//!   those pools, to watch a bug live) and for the checker's verdict tests (`checks/verdicts`),
+//!   which run every check against every pool of the catalog.
 //!
 //! Every lock, condition variable, atomic and thread comes from one shim (`src/sync.rs`), which
 //! maps to [loom](https://docs.rs/loom) under `--cfg loom`, so the loom models in `loom_tests/`

@@ -13,7 +13,7 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 use webpool::demos::PoolKind;
 use webpool::http::Limits;
-use webpool::server::{Config, Server, Shutdown};
+use webpool::server::{log, Config, Server, Shutdown};
 
 /// The Rust Book's multithreaded web server, done right.
 #[derive(Debug, Parser)]
@@ -119,7 +119,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("webpool: {message}");
+            log::line(format_args!("{message}"));
             ExitCode::FAILURE
         }
     }
@@ -140,7 +140,7 @@ fn raise_open_file_limit() -> u64 {
     let soft = limit.current.unwrap_or(CEILING);
     let target = limit.maximum.unwrap_or(CEILING).min(CEILING);
     if soft >= target {
-        eprintln!("webpool: open-file limit {soft}");
+        log::line(format_args!("open-file limit {soft}"));
         return soft;
     }
     let raised = Rlimit {
@@ -149,11 +149,15 @@ fn raise_open_file_limit() -> u64 {
     };
     match setrlimit(Resource::Nofile, raised) {
         Ok(()) => {
-            eprintln!("webpool: open-file limit raised from {soft} to {target}");
+            log::line(format_args!(
+                "open-file limit raised from {soft} to {target}"
+            ));
             target
         }
         Err(err) => {
-            eprintln!("webpool: open-file limit {soft} (could not raise it: {err})");
+            log::line(format_args!(
+                "open-file limit {soft} (could not raise it: {err})"
+            ));
             soft
         }
     }
@@ -193,11 +197,13 @@ fn run_server(cli: &Cli) -> Result<(), String> {
         .spawn(move || {
             let mut received = signals.forever();
             if received.next().is_some() {
-                eprintln!("webpool: shutting down gracefully (signal again to exit now)");
+                log::line(format_args!(
+                    "shutting down gracefully (signal again to exit now)"
+                ));
                 handle.shutdown();
             }
             if received.next().is_some() {
-                eprintln!("webpool: second signal, exiting now");
+                log::line(format_args!("second signal, exiting now"));
                 std::process::exit(130);
             }
         })
@@ -207,9 +213,11 @@ fn run_server(cli: &Cli) -> Result<(), String> {
         .run()
         .map_err(|err| format!("server failed: {err}"))?
     {
-        Shutdown::Complete => eprintln!("webpool: shut down; every request in flight was answered"),
+        Shutdown::Complete => log::line(format_args!(
+            "shut down; every request in flight was answered"
+        )),
         // The server has said which requests it gave up on.
-        Shutdown::TimedOut => eprintln!("webpool: exiting with those requests unanswered"),
+        Shutdown::TimedOut => log::line(format_args!("exiting with those requests unanswered")),
     }
     Ok(())
 }

@@ -14,8 +14,8 @@ use assert_cmd::Command;
 use common::{Client, ServerProcess, LIVENESS};
 use predicates::prelude::*;
 
-const HELLO: &str = include_str!("../fixtures/site/hello.html");
-const NOT_FOUND: &str = include_str!("../fixtures/site/404.html");
+const HELLO: &str = include_str!("../site/hello.html");
+const NOT_FOUND: &str = include_str!("../site/404.html");
 
 /// A scratch directory of files to serve, removed at the end of the test.
 struct Site {

@@ -19,7 +19,7 @@ use std::thread;
 
 use common::{Client, ServerProcess};
 
-const HELLO: &str = include_str!("../fixtures/site/hello.html");
+const HELLO: &str = include_str!("../site/hello.html");
 
 /// Target 1, reduced: 500 keep-alive clients each get an answer and stay connected; with
 /// only four workers, a new client is still answered, and every idle connection is still
@@ -167,7 +167,7 @@ fn hostile_fixtures_get_their_answers_from_the_live_server() {
     let dir = manifest_dir.join("fixtures/requests");
     let manifest = fs::read_to_string(dir.join("MANIFEST")).expect("the fixture manifest");
     // A root, so that target paths go through the safe resolver as static files do.
-    let root = manifest_dir.join("fixtures/site");
+    let root = manifest_dir.join("site");
     let root = root.to_str().expect("a UTF-8 path");
     let server = ServerProcess::start(&["--quiet", "--threads", "2", "--root", root]);
     let mut replayed = 0;

@@ -39,10 +39,10 @@ use crate::sync::{self, Arc, AtomicBool, AtomicU64, Ordering};
 use crate::ThreadPool;
 
 /// The book's `hello.html`.
-const HELLO: &str = include_str!("../../fixtures/site/hello.html");
+const HELLO: &str = include_str!("../../site/hello.html");
 
 /// The book's `404.html`.
-const NOT_FOUND: &str = include_str!("../../fixtures/site/404.html");
+const NOT_FOUND: &str = include_str!("../../site/404.html");
 
 /// How often a waiting `/hold` looks for a `/release` or for its client leaving.
 const HOLD_POLL: Duration = Duration::from_millis(20);

@@ -316,7 +316,7 @@ fn name_index(names: &[&str], name: &[u8]) -> Option<i64> {
 }
 
 /// Whole seconds since the epoch, negative before it (rounded down).
-fn unix_seconds(t: SystemTime) -> i64 {
+pub(crate) fn unix_seconds(t: SystemTime) -> i64 {
     match t.duration_since(UNIX_EPOCH) {
         Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
         Err(before) => {

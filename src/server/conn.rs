@@ -10,34 +10,24 @@
 //! reading it by its framing (and throwing it away as it arrives) is what tells where the next
 //! request starts, and what finds a malformed or oversized body before anything is answered.
 
-use std::borrow::Cow;
 use std::cell::RefCell;
-use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read};
 use std::panic::{self, AssertUnwindSafe};
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
-use super::handler::{self, Body, Response};
+use super::handler;
 use super::sys::{Stream, Sys};
+use super::write::{flush, respond, OUTPUT_BATCH};
 use super::{Ctx, HandBack, Running};
 use crate::http::chunked::ChunkedDecoder;
-use crate::http::log::combined_line;
-use crate::http::response::{end_head, write_head, write_header, Connection, DateCache, Head};
+use crate::http::response::DateCache;
 use crate::http::{
-    parse_request, BodyKind, Limits, Method, ParseError, ParseErrorKind, Parsed, Request,
-    RequestParser, Version,
+    parse_request, BodyKind, Limits, ParseError, ParseErrorKind, Parsed, Request, RequestParser,
 };
 use crate::sync::thread_local;
 
 /// Bytes read from a socket in one call.
 const READ_CHUNK: usize = 16 * 1024;
-
-/// Responses are collected up to this size before being written, so pipelined requests are
-/// answered with few writes; bodies larger than this are written on their own.
-const OUTPUT_BATCH: usize = 64 * 1024;
-
-/// Bytes read from a file per write when streaming it.
-const FILE_CHUNK: usize = 64 * 1024;
 
 /// Unread request bytes a connection closed at once reads and discards (see [`Conn::close`]).
 const DRAIN_ON_CLOSE: usize = 64 * 1024;
@@ -271,7 +261,14 @@ fn serve_buffered<S: Sys>(ctx: &Ctx<S>, conn: &mut Conn<S::Stream>, scratch: &mu
                 Step::Refused(err) => {
                     let response = handler::error(err.status(), err.reason());
                     let logged = ctx.settings.access_log.then(Instant::now);
-                    let _ = respond(conn, output, date, (None, logged), response, false);
+                    let _ = respond(
+                        &mut conn.stream,
+                        output,
+                        date,
+                        (None, logged),
+                        response,
+                        false,
+                    );
                     next = Next::Linger;
                     break;
                 }
@@ -280,11 +277,10 @@ fn serve_buffered<S: Sys>(ctx: &Ctx<S>, conn: &mut Conn<S::Stream>, scratch: &mu
         let keep_alive = request.keep_alive()
             && request_len.is_some()
             && conn.served < ctx.settings.max_requests_per_connection;
-        // Anything but the built-in page may take a while (a sleep, a file): send the
-        // answers collected so far first, and record it as running, so that a shutdown that
-        // gives up on it can say so. (The page at `/` is answered from memory; a slow reader
-        // of it is bounded by the write timeout.)
-        let _running = if request.path() != "/" {
+        // A request that may take a while (a sleep, a file: the site says which): send the
+        // answers collected so far first, so that they do not wait behind it, and record it
+        // as running, so that a shutdown that gives up on it can say so.
+        let _running = if ctx.site.may_take_a_while(&request) {
             if flush(&mut conn.stream, output).is_err() {
                 return Next::Close;
             }
@@ -305,7 +301,7 @@ fn serve_buffered<S: Sys>(ctx: &Ctx<S>, conn: &mut Conn<S::Stream>, scratch: &mu
         // connection, and the client is told so.
         let close = response.close || !keep_alive || ctx.shutting_down();
         if respond(
-            conn,
+            &mut conn.stream,
             output,
             date,
             (Some(&request), started),
@@ -479,134 +475,6 @@ fn read_available<T: Read>(
             Err(err) => return Err(err),
         }
     }
-}
-
-/// Writes `response` to the output batch (or straight to the stream for large bodies), and
-/// logs it if the access log is on. `answering` is the request (`None` for errors found before
-/// a request could be parsed) and, when logging, when the server began to answer it.
-fn respond<T: Stream>(
-    conn: &mut Conn<T>,
-    output: &mut Vec<u8>,
-    date: &mut DateCache,
-    answering: (Option<&Request<'_>>, Option<Instant>),
-    response: Response<'_>,
-    keep_alive: bool,
-) -> io::Result<()> {
-    let (request, started) = answering;
-    let version = request.map_or(Version::Http11, |request| request.version());
-    let head_only = request.is_some_and(|request| request.method() == Method::Head);
-    let connection = match (keep_alive, version) {
-        (false, _) => Connection::Close,
-        (true, Version::Http10) => Connection::KeepAliveExplicit,
-        (true, Version::Http11) => Connection::KeepAliveDefault,
-    };
-    let body_len = response.body.len();
-    write_head(
-        output,
-        &Head {
-            status: response.status,
-            content_type: response.content_type,
-            content_length: body_len,
-            connection,
-        },
-        date.at(SystemTime::now()),
-    );
-    for (name, value) in &response.headers {
-        write_header(output, name, value);
-    }
-    end_head(output);
-
-    let mut sent = 0;
-    if !head_only {
-        match response.body {
-            Body::None => {}
-            Body::Bytes(bytes) => {
-                sent = bytes.len() as u64;
-                write_bytes(&mut conn.stream, output, bytes)?;
-            }
-            Body::File { file, start, len } => {
-                flush(&mut conn.stream, output)?;
-                sent = stream_file(&mut conn.stream, file, start, len)?;
-            }
-        }
-    }
-    if output.len() >= OUTPUT_BATCH {
-        flush(&mut conn.stream, output)?;
-    }
-    if let Some(started) = started {
-        log_access(&conn.stream, request, response.status, sent, started);
-    }
-    Ok(())
-}
-
-/// Adds `bytes` to the batch, or writes batch and bytes now when the bytes are large.
-fn write_bytes<T: Stream>(
-    stream: &mut T,
-    output: &mut Vec<u8>,
-    bytes: Cow<'_, [u8]>,
-) -> io::Result<()> {
-    if output.len() + bytes.len() <= OUTPUT_BATCH {
-        output.extend_from_slice(&bytes);
-        Ok(())
-    } else {
-        flush(stream, output)?;
-        stream.write_all_waiting(&bytes)
-    }
-}
-
-/// Streams `len` bytes of `file` from `start`, in chunks. Returns the bytes sent.
-fn stream_file<T: Stream>(stream: &mut T, mut file: File, start: u64, len: u64) -> io::Result<u64> {
-    file.seek(SeekFrom::Start(start))?;
-    let chunk_len = usize::try_from(len).map_or(FILE_CHUNK, |len| len.min(FILE_CHUNK));
-    let mut chunk = vec![0; chunk_len];
-    let mut left = len;
-    while left > 0 {
-        let want = usize::try_from(left).map_or(chunk.len(), |left| left.min(chunk.len()));
-        match file.read(&mut chunk[..want]) {
-            // The file shrank under us: the promised Content-Length cannot be kept.
-            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
-            Ok(n) => {
-                stream.write_all_waiting(&chunk[..n])?;
-                left -= n as u64;
-            }
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(err),
-        }
-    }
-    Ok(len)
-}
-
-/// Writes the collected output, if any.
-fn flush<T: Stream>(stream: &mut T, output: &mut Vec<u8>) -> io::Result<()> {
-    if output.is_empty() {
-        return Ok(());
-    }
-    let written = stream.write_all_waiting(output);
-    output.clear();
-    written
-}
-
-/// One access-log line on stderr, in nginx's "combined" format plus the duration (see
-/// [`combined_line`]).
-pub(crate) fn log_access<T: Stream>(
-    stream: &T,
-    request: Option<&Request<'_>>,
-    status: u16,
-    body_bytes: u64,
-    started: Instant,
-) {
-    let client = stream.peer().map(|peer| peer.ip());
-    let mut line = combined_line(
-        client,
-        SystemTime::now(),
-        request,
-        status,
-        body_bytes,
-        started.elapsed(),
-    );
-    line.push('\n');
-    // One write per line, so lines from different workers never interleave.
-    let _ = io::stderr().lock().write_all(line.as_bytes());
 }
 
 #[cfg(all(test, not(any(loom, shuttle))))]

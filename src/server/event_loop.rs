@@ -19,15 +19,13 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::io::{self, Write};
-use std::time::{Duration, Instant, SystemTime};
+use std::io;
+use std::time::{Duration, Instant};
 
-use super::conn::{self, log_access, Conn};
+use super::conn::{self, Conn};
 use super::sys::{Stream, Sys, LISTENER};
-use super::{Ctx, HandBack};
-use crate::http::response::{
-    end_head, error_page, write_head, write_header, Connection, DateCache, Head,
-};
+use super::{handler, log, write, Ctx, HandBack};
+use crate::http::response::DateCache;
 use crate::pool::ThreadPool;
 use crate::sync::Arc;
 
@@ -217,30 +215,18 @@ impl<S: Sys> EventLoop<'_, S> {
             match handback {
                 HandBack::Closed(key) => self.release(key),
                 HandBack::Idle(conn) => {
-                    let key = conn.key;
-                    if self.draining_since.is_some()
-                        || self.ctx.sys.rearm(&conn.stream, key).is_err()
-                    {
-                        conn.close(&self.ctx.sys);
-                        self.release(key);
-                    } else {
+                    if let Some(conn) = self.rearm_or_close(conn) {
                         let deadline = match conn.request_started {
                             // Part of a request is here: the rest must follow in time.
                             Some(started) => later(started, self.ctx.settings.header_timeout),
                             None => later(now, self.ctx.settings.idle_timeout),
                         };
-                        self.park(key, conn, deadline);
+                        self.park(conn.key, conn, deadline);
                     }
                 }
                 HandBack::Closing(conn) => {
-                    let key = conn.key;
-                    if self.draining_since.is_some()
-                        || self.ctx.sys.rearm(&conn.stream, key).is_err()
-                    {
-                        conn.close(&self.ctx.sys);
-                        self.release(key);
-                    } else {
-                        self.park_lingering(key, conn, now);
+                    if let Some(conn) = self.rearm_or_close(conn) {
+                        self.park_lingering(conn.key, conn, now);
                     }
                 }
             }
@@ -260,7 +246,7 @@ impl<S: Sys> EventLoop<'_, S> {
                         let started = Instant::now();
                         let sent = self.reject(&mut stream);
                         if self.ctx.settings.access_log {
-                            log_access(&stream, None, 503, sent, started);
+                            log::access(&stream, None, 503, sent, started);
                         }
                         stream.finish();
                         continue;
@@ -280,10 +266,10 @@ impl<S: Sys> EventLoop<'_, S> {
                 Err(err) => {
                     // E.g. EMFILE: the pending connection stays queued, so re-arming now would
                     // spin. Log, pause, and retry later.
-                    eprintln!(
-                        "webpool: accept failed: {err}; pausing accepts for {}ms",
+                    log::line(format_args!(
+                        "accept failed: {err}; pausing accepts for {}ms",
                         ACCEPT_BACKOFF.as_millis()
-                    );
+                    ));
                     self.accept_paused_until = Some(now + ACCEPT_BACKOFF);
                     return;
                 }
@@ -326,13 +312,10 @@ impl<S: Sys> EventLoop<'_, S> {
             let sent = self.reject(&mut conn.stream);
             if self.ctx.settings.access_log {
                 // Refused before its request was read: logged with `-` for the request.
-                log_access(&conn.stream, None, 503, sent, started);
+                log::access(&conn.stream, None, 503, sent, started);
             }
             conn.stream.finish();
-            if self.ctx.sys.rearm(&conn.stream, key).is_err() {
-                conn.close(&self.ctx.sys);
-                self.release(key);
-            } else {
+            if let Some(conn) = self.rearm_or_close(conn) {
                 self.park_lingering(key, conn, now);
             }
             return;
@@ -390,24 +373,20 @@ impl<S: Sys> EventLoop<'_, S> {
     /// Writes a best-effort 503 on a connection the server cannot take now; returns the size
     /// of its body, for the access log.
     fn reject(&mut self, stream: &mut S::Stream) -> u64 {
-        let body = error_page(503, "the server is busy; try again shortly");
-        self.scratch.clear();
-        write_head(
-            &mut self.scratch,
-            &Head {
-                status: 503,
-                content_type: Some("text/html; charset=utf-8"),
-                content_length: Some(body.len() as u64),
-                connection: Connection::Close,
-            },
-            self.date.at(SystemTime::now()),
-        );
-        write_header(&mut self.scratch, "Retry-After", "1");
-        end_head(&mut self.scratch);
-        self.scratch.extend_from_slice(&body);
-        // Non-blocking and best effort: this thread never waits for a client.
-        let _ = stream.write(&self.scratch);
-        body.len() as u64
+        write::send_now(stream, &mut self.scratch, &mut self.date, &handler::busy())
+    }
+
+    /// Re-arms a connection back from a worker (or refused) for one more readiness report, and
+    /// returns it, to be parked; closes it instead, freeing its key, when shutdown has begun or
+    /// the poller refuses.
+    fn rearm_or_close(&mut self, conn: Conn<S::Stream>) -> Option<Conn<S::Stream>> {
+        let key = conn.key;
+        if self.draining_since.is_some() || self.ctx.sys.rearm(&conn.stream, key).is_err() {
+            conn.close(&self.ctx.sys);
+            self.release(key);
+            return None;
+        }
+        Some(conn)
     }
 
     /// A key for a new connection.

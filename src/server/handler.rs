@@ -11,8 +11,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::http::date::{format_http_date, parse_http_date};
-use crate::http::etag::{file_etag, if_none_match};
+use crate::http::date::{format_http_date, parse_http_date, unix_seconds};
+use crate::http::etag::{content_etag, file_etag, if_none_match};
 use crate::http::mime::content_type;
 use crate::http::path::resolve;
 use crate::http::range::{parse_range, RangeRequest};
@@ -26,15 +26,16 @@ const ALLOW: &str = "GET, HEAD, OPTIONS";
 /// Content type of the embedded pages and error pages.
 const HTML: &str = "text/html; charset=utf-8";
 
-/// The built-in page served for `/` and `/sleep`.
-const HELLO_HTML: &[u8] = include_bytes!("../../fixtures/site/hello.html");
+/// The built-in page served for `/` and `/sleep`. The pages live in `site/`, not with the test
+/// fixtures: they are what the binary ships.
+const HELLO_HTML: &[u8] = include_bytes!("../../site/hello.html");
 
 /// The built-in page served for paths that match nothing.
-const NOT_FOUND_HTML: &[u8] = include_bytes!("../../fixtures/site/404.html");
+const NOT_FOUND_HTML: &[u8] = include_bytes!("../../site/404.html");
 
 /// Everything the routes need to know, fixed at start-up.
 #[derive(Debug)]
-pub struct Site {
+pub(crate) struct Site {
     /// Directory static files are served from, canonicalised; `None` serves only the
     /// built-in pages.
     root: Option<PathBuf>,
@@ -61,22 +62,22 @@ struct Page {
 
 /// A response, ready to be written.
 #[derive(Debug)]
-pub struct Response<'a> {
+pub(crate) struct Response<'a> {
     /// Status code.
-    pub status: u16,
+    pub(crate) status: u16,
     /// `Content-Type`, if there is content.
-    pub content_type: Option<&'static str>,
+    pub(crate) content_type: Option<&'static str>,
     /// Headers beyond the ones every response gets.
-    pub headers: Vec<(&'static str, Cow<'a, str>)>,
+    pub(crate) headers: Vec<(&'static str, Cow<'a, str>)>,
     /// The body a GET gets (HEAD gets the same headers and no body).
-    pub body: Body<'a>,
+    pub(crate) body: Body<'a>,
     /// Whether the connection must close after this response.
-    pub close: bool,
+    pub(crate) close: bool,
 }
 
 /// The content of a response.
 #[derive(Debug)]
-pub enum Body<'a> {
+pub(crate) enum Body<'a> {
     /// No content: 204 and 304 send no `Content-Length` at all.
     None,
     /// Bytes in memory.
@@ -94,7 +95,7 @@ pub enum Body<'a> {
 
 impl Body<'_> {
     /// The `Content-Length` to send, or `None` for no content.
-    pub fn len(&self) -> Option<u64> {
+    pub(crate) fn len(&self) -> Option<u64> {
         match self {
             Body::None => None,
             Body::Bytes(bytes) => Some(bytes.len() as u64),
@@ -109,7 +110,7 @@ impl Site {
     /// # Errors
     ///
     /// `root` does not exist or is not a directory.
-    pub fn new(root: Option<&Path>, sleep: Duration, test_routes: bool) -> io::Result<Site> {
+    pub(crate) fn new(root: Option<&Path>, sleep: Duration, test_routes: bool) -> io::Result<Site> {
         let root = match root {
             Some(root) => {
                 let root = root.canonicalize().map_err(|err| {
@@ -145,7 +146,7 @@ impl Site {
     ///
     /// Only on `/__panic` when test routes are enabled, by design; the connection code turns a
     /// panic here into a 500.
-    pub fn respond<'s>(&'s self, request: &Request<'_>) -> Response<'s> {
+    pub(crate) fn respond<'s>(&'s self, request: &Request<'_>) -> Response<'s> {
         let path = request.path();
         match request.method() {
             Method::Get | Method::Head => {}
@@ -173,6 +174,15 @@ impl Site {
         }
     }
 
+    /// Whether answering `request` may take a while (`/sleep`, a file under the root), so that
+    /// the connection code first sends the answers it holds, and records the request as
+    /// running for a shutdown that gives up on it to name. Only `/` is answered at once: from
+    /// memory, the built-in page; or the root's `index.html`, a file read without waiting on
+    /// anything but its reader, whom the write timeout bounds.
+    pub(crate) fn may_take_a_while(&self, request: &Request<'_>) -> bool {
+        request.path() != "/"
+    }
+
     /// 404 with the built-in page.
     fn not_found(&self) -> Response<'_> {
         Response {
@@ -189,7 +199,7 @@ impl Page {
     fn new(body: &'static [u8], modified: SystemTime) -> Page {
         Page {
             body,
-            etag: format!("\"{:016x}\"", fnv1a(body)),
+            etag: content_etag(body),
             modified,
         }
     }
@@ -360,7 +370,7 @@ fn static_file<'a>(root: &Path, request: &Request<'_>) -> Response<'a> {
 
 /// An error response with a short HTML page; 4xx/5xx responses other than 404 close the
 /// connection only where the connection code decides so.
-pub fn error<'a>(status: u16, detail: &str) -> Response<'a> {
+pub(crate) fn error<'a>(status: u16, detail: &str) -> Response<'a> {
     Response {
         status,
         content_type: Some(HTML),
@@ -368,6 +378,15 @@ pub fn error<'a>(status: u16, detail: &str) -> Response<'a> {
         body: Body::Bytes(Cow::Owned(error_page(status, detail))),
         close: false,
     }
+}
+
+/// 503 for a connection the server cannot take now (its queue or its connection cap is full),
+/// which then closes: the client may try again in a second.
+pub(crate) fn busy<'a>() -> Response<'a> {
+    let mut response = error(503, "the server is busy; try again shortly");
+    response.headers.push(("Retry-After", Cow::Borrowed("1")));
+    response.close = true;
+    response
 }
 
 /// 405 with the methods that are allowed.
@@ -386,17 +405,4 @@ fn options<'a>() -> Response<'a> {
         body: Body::None,
         close: false,
     }
-}
-
-/// Whole seconds since the epoch (0 before it).
-fn unix_seconds(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs())
-}
-
-/// 64-bit FNV-1a: a stable, dependency-free content hash for the built-in pages' ETags.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }

@@ -10,8 +10,9 @@
 //!
 //! Idle connections cost a slot in the loop and nothing on a worker, so 4 workers can hold
 //! thousands of keep-alive connections; a handler that blocks (`/sleep`) blocks only its
-//! worker. The loop talks to the OS through [`Sys`], which `loom_tests/server.rs` replaces by
-//! an in-memory fake to model-check shutdown.
+//! worker. The loop talks to the OS through a small `Sys` trait, which the loom and shuttle
+//! models (`loom_tests/server.rs`, `shuttle_tests/server.rs`) replace by an in-memory fake to
+//! check shutdown and overload.
 //!
 //! # Examples
 //!
@@ -36,7 +37,10 @@
 mod conn;
 mod event_loop;
 mod handler;
-pub mod sys;
+#[doc(hidden)]
+pub mod log;
+mod sys;
+mod write;
 
 use std::fmt;
 use std::io;
@@ -49,7 +53,12 @@ use crate::pool::{Builder, PoolCreationError, ThreadPool};
 use crate::sync::{self, Arc, AtomicBool, Mutex, Ordering};
 use conn::Conn;
 use handler::Site;
-pub use sys::{OsStream, OsSys, Stream, Sys, LISTENER};
+use sys::OsSys;
+// The seam the model checkers drive the server through: public only because the loom and
+// shuttle models (`loom_tests/server.rs`, `shuttle_tests/server.rs`) are crates of their own
+// that run the server over a fake `Sys` (see `Server::with_sys`); not part of the API.
+#[doc(hidden)]
+pub use sys::{Stream, Sys, LISTENER};
 
 /// Everything the server can be told at start-up.
 #[derive(Debug, Clone)]
@@ -122,6 +131,9 @@ pub enum StartError {
 }
 
 /// A server, bound and ready to [`run`](Server::run).
+///
+/// `S` is the operating system as the server sees it: the real one, the default, which
+/// [`bind`](Server::bind) gives; only the loom and shuttle models run a server over a fake.
 pub struct Server<S: Sys = OsSys> {
     /// State shared with the workers.
     ctx: Arc<Ctx<S>>,
@@ -139,7 +151,8 @@ pub enum Shutdown {
     TimedOut,
 }
 
-/// Stops a running server from another thread (a signal handler's thread, say).
+/// Stops a running server from another thread (a signal handler's thread, say). (`S` as for
+/// [`Server`].)
 pub struct ShutdownHandle<S: Sys = OsSys> {
     ctx: Arc<Ctx<S>>,
 }
@@ -206,11 +219,13 @@ impl Server<OsSys> {
 }
 
 impl<S: Sys> Server<S> {
-    /// A server over any [`Sys`]: the real one, or a model checker's fake.
+    /// A server over any `Sys`: the real one, or a model checker's fake.
     ///
     /// # Errors
     ///
     /// See [`StartError`].
+    // Hidden with `Sys`: the loom and shuttle models start their servers here.
+    #[doc(hidden)]
     pub fn with_sys(sys: S, config: Config) -> Result<Server<S>, StartError> {
         let site = Site::new(config.root.as_deref(), config.sleep, config.test_routes)
             .map_err(StartError::Root)?;
@@ -238,11 +253,6 @@ impl<S: Sys> Server<S> {
         }
     }
 
-    /// The [`Sys`] the server runs on.
-    pub fn sys(&self) -> &S {
-        &self.ctx.sys
-    }
-
     /// Serves until a [`ShutdownHandle`] stops the server, then drains: the listener closes
     /// at once, idle connections close, requests in flight are answered, and the workers
     /// are joined, or left running if `shutdown_timeout` passes first.
@@ -258,7 +268,7 @@ impl<S: Sys> Server<S> {
                 Ok(Shutdown::Complete)
             }
             event_loop::Ended::TimedOut { busy } => {
-                eprintln!("webpool: {}", self.ctx.give_up_line(busy));
+                log::line(format_args!("{}", self.ctx.give_up_line(busy)));
                 // Joining would wait for the very requests the timeout gave up on.
                 self.pool.detach();
                 Ok(Shutdown::TimedOut)

@@ -1,8 +1,10 @@
 //! The server core's seam to the operating system: readiness polling, the listener, sockets.
 //!
 //! The event loop and the connection code are written against the [`Sys`] and [`Stream`]
-//! traits, not against epoll and `TcpStream`, so that `loom_tests/server.rs` can run the very
-//! same core over an in-memory fake and check its shutdown under every interleaving.
+//! traits, not against epoll and `TcpStream`, so that the model checkers can run the very same
+//! core over an in-memory fake: `loom_tests/server.rs` checks its shutdown under every
+//! interleaving, `shuttle_tests/server.rs` many connections under overload. (Those models are
+//! why `Sys`, `Stream` and `LISTENER` are public, hidden from the docs; see `server/mod.rs`.)
 //! [`OsSys`] is the real implementation: the `polling` crate (epoll on Linux) in oneshot mode,
 //! a non-blocking `TcpListener`, and non-blocking `TcpStream`s wrapped in [`OsStream`].
 //!
@@ -103,6 +105,7 @@ pub trait Stream: Read + Write + Send + 'static {
 }
 
 /// The real [`Sys`]: `polling` over a bound `TcpListener`.
+// `pub` only because it is `Server`'s default `Sys`, part of a public type; not exported.
 pub struct OsSys {
     /// The readiness poller (epoll on Linux), shared with every [`OsStream`] so that each can
     /// delete itself from it.
@@ -121,7 +124,7 @@ impl OsSys {
     /// # Errors
     ///
     /// The poller could not be created or the listener could not be set up.
-    pub fn new(listener: TcpListener, write_timeout: Duration) -> io::Result<OsSys> {
+    pub(crate) fn new(listener: TcpListener, write_timeout: Duration) -> io::Result<OsSys> {
         listener.set_nonblocking(true)?;
         // std listens with a backlog of 128; a burst of thousands of connects would overflow
         // it and cost each dropped client a one-second SYN retry. The kernel caps this at
@@ -142,7 +145,7 @@ impl OsSys {
     }
 
     /// The address the listener is bound to, while it is open.
-    pub fn local_addr(&self) -> Option<SocketAddr> {
+    pub(crate) fn local_addr(&self) -> Option<SocketAddr> {
         sync::lock(&self.listener)
             .as_ref()
             .and_then(|listener| listener.local_addr().ok())
@@ -233,6 +236,7 @@ impl Drop for OsSys {
 
 /// A client connection of [`OsSys`]: a non-blocking `TcpStream` that deletes itself from the
 /// poller before it closes, however it is dropped.
+// `pub` only because it is `OsSys`'s `Stream`; not exported.
 #[derive(Debug)]
 pub struct OsStream {
     /// The socket.
