@@ -279,7 +279,7 @@ mod model {
         pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
             let shared = &self.inner.shared;
             let (bound, _) = shared.bound.as_ref().expect("a sync channel has a bound");
-            let (channel, at) = (shared.id, Some(Location::caller()));
+            let at = Some(Location::caller());
             let mut state = lock(shared);
             if state.receiver_alive && state.queue.len() >= *bound {
                 return Err(TrySendError::Full(value));

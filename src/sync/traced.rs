@@ -248,7 +248,7 @@ impl Condvar {
     /// both orders.
     fn wake_spuriously<'a, T>(
         &self,
-        mut guard: MutexGuard<'a, T>,
+        guard: MutexGuard<'a, T>,
         inner: loom::sync::MutexGuard<'a, T>,
         at: &'static Location<'static>,
     ) -> LockResult<MutexGuard<'a, T>> {
