@@ -198,7 +198,7 @@ fn shutdown_under_load_drains_and_never_deadlocks() {
                                         reached.open();
                                     }
                                 }
-                                Err(ExecuteError::ShutDown) => {
+                                Err(ExecuteError::ShutDown(_)) => {
                                     if full && !refused {
                                         REFUSED_WHILE_WAITING.hit();
                                     }

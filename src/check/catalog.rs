@@ -136,11 +136,7 @@ fn rendezvous<P: BookPool>() {
         signal.open();
         done_b.fetch_add(1, Ordering::SeqCst);
     });
-    drop_pool(pool);
-    let done = done.load(Ordering::SeqCst);
-    if done != 2 {
-        fail(&format!("Drop returned with {done} of 2 jobs done"));
-    }
+    drop_expecting(pool, &done, 2, "done");
 }
 
 /// One job, then the pool is dropped, whatever state the workers are in (busy, waking,
@@ -254,11 +250,7 @@ fn spurious_wakeup<P: BookPool>() {
             ran.fetch_add(1, Ordering::SeqCst);
         });
     }
-    drop_pool(pool);
-    let ran = ran.load(Ordering::SeqCst);
-    if ran != 2 {
-        fail(&format!("Drop returned with {ran} of 2 jobs run"));
-    }
+    drop_expecting(pool, &ran, 2, "run");
 }
 
 /// Two workers; jobs A and B wait for a signal that job C, queued behind them, sends. A pool
@@ -280,11 +272,7 @@ fn waiting_jobs<P: BookPool>() {
         signal.open();
         done_c.fetch_add(1, Ordering::SeqCst);
     });
-    drop_pool(pool);
-    let done = done.load(Ordering::SeqCst);
-    if done != 3 {
-        fail(&format!("Drop returned with {done} of 3 jobs done"));
-    }
+    drop_expecting(pool, &done, 3, "done");
 }
 
 // ===== the script's steps =====
@@ -363,6 +351,18 @@ fn drop_pool<P: BookPool>(pool: P) {
 }
 
 /// A fresh shared counter.
+/// Drops the pool, then fails unless all `jobs` jobs had bumped `finished` by then
+/// ("Drop returned with 1 of 2 jobs {what}").
+fn drop_expecting<P: BookPool>(pool: P, finished: &AtomicUsize, jobs: usize, what: &str) {
+    drop_pool(pool);
+    let finished = finished.load(Ordering::SeqCst);
+    if finished != jobs {
+        fail(&format!(
+            "Drop returned with {finished} of {jobs} jobs {what}"
+        ));
+    }
+}
+
 fn counter() -> Arc<AtomicUsize> {
     Arc::new(AtomicUsize::new(0))
 }

@@ -134,14 +134,14 @@ pub fn action_text(trace: &Trace, event: &Event) -> String {
         Action::Spawn { child } => format!("spawns {}", thread(*child)),
         Action::Exit { panicked: false } => "exits".to_owned(),
         Action::Exit { panicked: true } => "dies (the panic ends the thread)".to_owned(),
-        Action::Join {
-            child,
-            panicked: false,
-        } => format!("joins {}", thread(*child)),
-        Action::Join {
-            child,
-            panicked: true,
-        } => format!("joins {}: Err (it had panicked)", thread(*child)),
+        Action::Join { child, panicked } => {
+            let joins = format!("joins {}", thread(*child));
+            if *panicked {
+                format!("{joins}: Err (it had panicked)")
+            } else {
+                joins
+            }
+        }
         Action::Lock { lock } => format!("locks {}", object(*lock)),
         Action::Unlock { lock } => format!("unlocks {}", object(*lock)),
         Action::Wait { condvar, lock } => {

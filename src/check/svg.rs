@@ -9,6 +9,7 @@ use std::fmt::Write;
 
 use super::render::{end_text, steps};
 use super::{Action, End, Trace};
+use crate::http::response::escape_html as escape;
 
 /// Width of a thread's column.
 const COLUMN: usize = 270;
@@ -231,22 +232,6 @@ fn shorten(text: &str, limit: usize) -> String {
         short.push('…');
         short
     }
-}
-
-/// `text` with XML's special characters escaped.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -131,8 +131,8 @@ pub fn error_page(status: u16, detail: &str) -> Vec<u8> {
     page
 }
 
-/// Escapes the five characters that matter in HTML text.
-fn escape_html(text: &str) -> String {
+/// Escapes the five characters that matter in HTML text (and XML's, the same five).
+pub(crate) fn escape_html(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

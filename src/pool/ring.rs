@@ -33,6 +33,8 @@ use std::mem::MaybeUninit;
 
 use crate::sync::{self, AtomicUsize, Ordering, UnsafeCell};
 
+use super::backoff::Backoff;
+
 /// The queue.
 pub(crate) struct Ring<T> {
     /// Position of the next slot to pop. Written by consumers only.
@@ -271,6 +273,24 @@ impl<T> Ring<T> {
         tail & self.mark_bit != 0 && tail & !self.mark_bit == head
     }
 
+    /// Whether a push now might return something other than [`PushError::Full`]: a free slot
+    /// at the tail, or `Closed`. The mirror of [`may_pop`](Ring::may_pop): may say yes wrongly
+    /// (from a stale view of the tail, which the push then corrects); says no only if the
+    /// tail's slot was still busy with an earlier lap when looked at.
+    ///
+    /// It looks at the tail slot's stamp — the store by which a consumer frees the slot — so
+    /// that the pool's sleep protocol can pair it with that consumer's fence.
+    pub(crate) fn may_push(&self) -> bool {
+        let tail = self.tail.load(Ordering::Relaxed);
+        if tail & self.mark_bit != 0 {
+            return true; // closed: the push says so
+        }
+        let stamp = self.slots[tail & (self.mark_bit - 1)]
+            .stamp
+            .load(Ordering::Acquire);
+        ahead_by(stamp, tail) >= 0 // free, or a stale tail that the push will correct
+    }
+
     /// Number of values in the queue; exact when no push or pop is in progress.
     pub(crate) fn len(&self) -> usize {
         loop {
@@ -309,34 +329,6 @@ impl<T> Drop for Ring<T> {
         while let Pop::Item(value) = self.pop() {
             drop(value);
         }
-    }
-}
-
-/// Exponential backoff after losing a race, or after reading a stale head or tail: the other
-/// thread has already made progress, so retry soon, a little later each time.
-struct Backoff {
-    step: u32,
-}
-
-impl Backoff {
-    /// At most `2^SPIN_LIMIT` spin hints per retry.
-    const SPIN_LIMIT: u32 = 6;
-
-    fn new() -> Backoff {
-        Backoff { step: 0 }
-    }
-
-    fn spin(&mut self) {
-        if cfg!(any(loom, shuttle)) {
-            // One yield tells the model checker this thread waits for another (and lets a
-            // stale load see newer values under loom); more would only add states.
-            sync::thread::yield_now();
-            return;
-        }
-        for _ in 0..1u32 << self.step {
-            std::hint::spin_loop();
-        }
-        self.step = (self.step + 1).min(Self::SPIN_LIMIT);
     }
 }
 
@@ -389,6 +381,27 @@ mod tests {
         assert!(matches!(ring.pop(), Pop::Item(0)));
         assert!(ring.push(3).is_ok());
         assert_eq!(drain(&ring), [1, 2, 3]);
+    }
+
+    #[test]
+    fn may_push_is_false_exactly_while_full_and_open() {
+        let ring = Ring::new(2).unwrap();
+        for lap in 0..3 {
+            assert!(ring.may_push(), "lap {lap}: empty");
+            assert!(ring.push(lap).is_ok());
+            assert!(ring.may_push(), "lap {lap}: one free slot");
+            assert!(ring.push(lap).is_ok());
+            assert!(!ring.may_push(), "lap {lap}: full");
+            assert!(matches!(ring.pop(), Pop::Item(_)));
+            assert!(ring.may_push(), "lap {lap}: a slot freed");
+            assert!(matches!(ring.pop(), Pop::Item(_)));
+        }
+        assert!(ring.push(0).is_ok() && ring.push(1).is_ok());
+        ring.close();
+        assert!(
+            ring.may_push(),
+            "closed: a push returns at once, with Closed"
+        );
     }
 
     #[test]

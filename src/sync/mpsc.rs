@@ -189,28 +189,10 @@ mod model {
         /// [`SendError`] holding `value` if the receiver has been dropped.
         #[track_caller]
         pub fn send(&self, value: T) -> Result<(), SendError<T>> {
-            let channel = self.shared.id;
-            let at = Some(Location::caller());
             let mut state = lock(&self.shared);
-            if !state.receiver_alive {
-                trace::record(
-                    Action::Send {
-                        channel,
-                        delivered: false,
-                    },
-                    at,
-                );
-                return Err(SendError(value));
-            }
-            state.queue.push_back(value);
-            // Recorded under the lock, so no `recv` of this message can be recorded first.
-            trace::record(
-                Action::Send {
-                    channel,
-                    delivered: true,
-                },
-                at,
-            );
+            self.shared
+                .put(&mut state, value, Some(Location::caller()))
+                .map_err(SendError)?;
             drop(state);
             // At most one thread waits: the receiver is not `Sync`.
             self.shared.available.notify_one();
@@ -219,6 +201,25 @@ mod model {
     }
 
     impl<T> Shared<T> {
+        /// Queues `value` in `state` (locked) and records the send, or records that it was
+        /// not delivered and hands `value` back if the receiver is gone. Recorded under the
+        /// lock, so no `recv` of this message can be recorded first.
+        fn put(
+            &self,
+            state: &mut State<T>,
+            value: T,
+            at: Option<&'static Location<'static>>,
+        ) -> Result<(), T> {
+            let delivered = state.receiver_alive;
+            let channel = self.id;
+            trace::record(Action::Send { channel, delivered }, at);
+            if !delivered {
+                return Err(value);
+            }
+            state.queue.push_back(value);
+            Ok(())
+        }
+
         /// Takes the oldest message out of `state` (locked), counting it and waking the
         /// senders of a sync channel that wait for room or for their message to be taken.
         fn take(&self, state: &mut State<T>) -> Option<T> {
@@ -251,25 +252,8 @@ mod model {
                 state = space.wait(state).unwrap_or_else(PoisonError::into_inner);
                 trace::unblock();
             }
-            if !state.receiver_alive {
-                trace::record(
-                    Action::Send {
-                        channel,
-                        delivered: false,
-                    },
-                    at,
-                );
-                return Err(SendError(value));
-            }
-            state.queue.push_back(value);
+            shared.put(&mut state, value, at).map_err(SendError)?;
             let ticket = state.received + state.queue.len() as u64;
-            trace::record(
-                Action::Send {
-                    channel,
-                    delivered: true,
-                },
-                at,
-            );
             if *bound == 0 {
                 shared.available.notify_one();
                 trace::block(Blocked::Send { channel }, at);
@@ -295,29 +279,14 @@ mod model {
         pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
             let shared = &self.inner.shared;
             let (bound, _) = shared.bound.as_ref().expect("a sync channel has a bound");
-            let (channel, at) = (shared.id, Some(Location::caller()));
+            let at = Some(Location::caller());
             let mut state = lock(shared);
-            if !state.receiver_alive {
-                trace::record(
-                    Action::Send {
-                        channel,
-                        delivered: false,
-                    },
-                    at,
-                );
-                return Err(TrySendError::Disconnected(value));
-            }
-            if state.queue.len() >= *bound {
+            if state.receiver_alive && state.queue.len() >= *bound {
                 return Err(TrySendError::Full(value));
             }
-            state.queue.push_back(value);
-            trace::record(
-                Action::Send {
-                    channel,
-                    delivered: true,
-                },
-                at,
-            );
+            shared
+                .put(&mut state, value, at)
+                .map_err(TrySendError::Disconnected)?;
             drop(state);
             shared.available.notify_one();
             Ok(())

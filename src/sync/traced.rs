@@ -132,6 +132,26 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
     }
 }
 
+impl<'a, T: ?Sized> MutexGuard<'a, T> {
+    /// This guard again, holding the lock loom's condvar handed back after a wait; poisoned
+    /// if loom's was.
+    fn relocked(
+        mut self,
+        relocked: LockResult<loom::sync::MutexGuard<'a, T>>,
+    ) -> LockResult<MutexGuard<'a, T>> {
+        match relocked {
+            Ok(inner) => {
+                self.inner = Some(inner);
+                Ok(self)
+            }
+            Err(poisoned) => {
+                self.inner = Some(poisoned.into_inner());
+                Err(PoisonError::new(self))
+            }
+        }
+    }
+}
+
 impl<T: ?Sized> Deref for MutexGuard<'_, T> {
     type Target = T;
 
@@ -219,16 +239,7 @@ impl Condvar {
             },
             Some(at),
         );
-        match result {
-            Ok(inner) => {
-                guard.inner = Some(inner);
-                Ok(guard)
-            }
-            Err(poisoned) => {
-                guard.inner = Some(poisoned.into_inner());
-                Err(PoisonError::new(guard))
-            }
-        }
+        guard.relocked(result)
     }
 
     /// A wait that returns without a notification, as std allows any wait to: releases the
@@ -237,7 +248,7 @@ impl Condvar {
     /// both orders.
     fn wake_spuriously<'a, T>(
         &self,
-        mut guard: MutexGuard<'a, T>,
+        guard: MutexGuard<'a, T>,
         inner: loom::sync::MutexGuard<'a, T>,
         at: &'static Location<'static>,
     ) -> LockResult<MutexGuard<'a, T>> {
@@ -248,16 +259,7 @@ impl Condvar {
         let relocked = guard.mutex.inner.lock();
         trace::unblock();
         trace::record(Action::Spurious { condvar, lock }, Some(at));
-        match relocked {
-            Ok(inner) => {
-                guard.inner = Some(inner);
-                Ok(guard)
-            }
-            Err(poisoned) => {
-                guard.inner = Some(poisoned.into_inner());
-                Err(PoisonError::new(guard))
-            }
-        }
+        guard.relocked(relocked)
     }
 
     /// Waits while `condition` holds; see [`std::sync::Condvar::wait_while`].
