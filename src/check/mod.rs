@@ -49,7 +49,13 @@
 mod card;
 #[cfg(loom)]
 mod catalog;
+#[cfg(loom)]
+mod child;
+#[cfg(loom)]
+mod parent;
 pub mod render;
+#[cfg(loom)]
+mod report;
 pub mod svg;
 
 #[cfg(loom)]

@@ -1,0 +1,312 @@
+//! The card's parent process: runs one child per check, prints a line per check as it ends,
+//! and offers the replay command of each failure.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use super::card::{
+    card_lines, find_check, say, Card, Limit, Outcome, CHILD_ENV, DEFAULT_TIMEOUT, DIR_ENV,
+    FILTER_ENV, REPLAY_ENV, SPURIOUS_ENV, TIMEOUT_ENV,
+};
+use super::catalog::{Check, Kind, CHECKS};
+use super::report::{ext, files, Report};
+
+/// The parent's settings.
+pub(super) struct Parent {
+    subject: String,
+    test: String,
+    /// This test binary.
+    exe: PathBuf,
+    /// `target/webpool-check/BINARY/TEST/`.
+    dir: PathBuf,
+    timeout: Duration,
+    /// The checkpoint to replay, if the user asked for a replay.
+    replay: Option<PathBuf>,
+    /// The checks to run.
+    checks: Vec<&'static Check>,
+}
+
+impl Parent {
+    pub(super) fn new(subject: &str, test: &str) -> Parent {
+        let exe = std::env::current_exe().expect("the test binary knows its own path");
+        let binary = binary_name(&exe);
+        // target/PROFILE/deps/BINARY-HASH → target/
+        let target = exe
+            .ancestors()
+            .nth(3)
+            .map_or_else(|| PathBuf::from("target"), Path::to_path_buf);
+        let dir = target
+            .join("webpool-check")
+            .join(&binary)
+            .join(test.replace("::", "-"));
+        let timeout = std::env::var(TIMEOUT_ENV)
+            .ok()
+            .and_then(|value| value.parse().ok())
+            .map_or(DEFAULT_TIMEOUT, Duration::from_secs);
+        let filter = std::env::var(FILTER_ENV).ok();
+        let checks = CHECKS
+            .iter()
+            .filter(|check| {
+                filter
+                    .as_deref()
+                    .is_none_or(|names| names.split(',').any(|name| name.trim() == check.name))
+            })
+            .collect();
+        Parent {
+            subject: subject.to_owned(),
+            test: test.to_owned(),
+            exe,
+            dir,
+            timeout,
+            replay: std::env::var_os(REPLAY_ENV).map(PathBuf::from),
+            checks,
+        }
+    }
+
+    pub(super) fn run(self) -> Card {
+        let started = Instant::now();
+        fs::create_dir_all(&self.dir).expect("the card's folder can be created");
+        if let Some(unknown) = std::env::var(FILTER_ENV).ok().and_then(|names| {
+            names
+                .split(',')
+                .map(str::trim)
+                .find(|name| find_check(name).is_none())
+                .map(str::to_owned)
+        }) {
+            let known: Vec<&str> = CHECKS.iter().map(|check| check.name).collect();
+            panic!(
+                "{FILTER_ENV} names no check {unknown:?}; the checks are: {}",
+                known.join(", ")
+            );
+        }
+        let mode = if self.replay.is_some() {
+            "replay"
+        } else {
+            "search"
+        };
+        say(&format!(
+            "webpool check: {} ({} checks under loom, {mode})",
+            self.subject,
+            self.checks.len()
+        ));
+        let mut outcomes: Vec<(&'static str, Outcome)> = Vec::new();
+        for check in &self.checks {
+            let begun = Instant::now();
+            let mut outcome = self.run_check(check);
+            let rendezvous_deadlocked = outcomes.iter().any(|(name, found)| {
+                *name == "rendezvous"
+                    && matches!(found, Outcome::Fails { message, .. } if message.starts_with("deadlock"))
+            });
+            if check.kind == Kind::Limit && rendezvous_deadlocked {
+                outcome = Outcome::Limit {
+                    finding: Limit::Holds(0),
+                    message: "no job may wait for a job queued behind it: even one such job \
+                              deadlocks (see rendezvous), where a fixed pool of 2 should hold 1"
+                        .to_owned(),
+                };
+            }
+            say(&card_lines(check, &outcome, begun.elapsed()).join("\n"));
+            outcomes.push((check.name, outcome));
+        }
+        let card = Card {
+            subject: self.subject.clone(),
+            outcomes,
+            elapsed: started.elapsed(),
+        };
+        let failures = card.failures().len();
+        say(&format!(
+            "webpool check: {}: {} of {} checks passed, {failures} failed, in {:.1?}",
+            card.subject,
+            card.outcomes
+                .iter()
+                .filter(|(_, outcome)| matches!(outcome, Outcome::Ok { .. }))
+                .count(),
+            card.outcomes.len(),
+            card.elapsed
+        ));
+        card
+    }
+
+    /// Runs `check` in a child (twice if it fails, to record the replay), and reads what it
+    /// found.
+    fn run_check(&self, check: &Check) -> Outcome {
+        let asked_wait = std::env::var(SPURIOUS_ENV)
+            .ok()
+            .and_then(|k| k.parse().ok());
+        if let Some(replay) = &self.replay {
+            return self.child_outcome(check, "replay", Some(replay), asked_wait);
+        }
+        let found = self.child_outcome(check, "search", None, None);
+        let Outcome::Fails {
+            message,
+            interleaving,
+            bound,
+            trace,
+            svg,
+            replay: None,
+            spurious_wait,
+        } = found
+        else {
+            return found;
+        };
+        // A hang or a foreign thread is outside loom's control: nothing to replay.
+        let replayable = !message.starts_with("no verdict after")
+            && !message.starts_with("a thread loom does not");
+        let mut replay = None;
+        let mut message = message;
+        if check.kind == Kind::Must && !trace.is_empty() && replayable {
+            let checkpoint = self.dir.join(format!("{}.path", check.name));
+            let _ = fs::remove_file(&checkpoint);
+            let recorded = self.child_outcome(check, "record", Some(&checkpoint), spurious_wait);
+            replay = match recorded {
+                Outcome::Fails {
+                    trace: ref again, ..
+                } if *again == trace && checkpoint.exists() => {
+                    Some(self.replay_command(check, &checkpoint, spurious_wait))
+                }
+                _ => None,
+            };
+            if replay.is_none() {
+                message.push_str(
+                    " (the same search did not fail the same way again: the pool does something \
+                     loom does not control, so there is no replay)",
+                );
+            }
+        }
+        Outcome::Fails {
+            message,
+            interleaving,
+            bound,
+            trace,
+            svg,
+            replay,
+            spurious_wait,
+        }
+    }
+
+    /// The command that replays the interleaving saved in `checkpoint` (with wait number
+    /// `spurious_wait` made spurious, for the spurious-wake-up check).
+    fn replay_command(
+        &self,
+        check: &Check,
+        checkpoint: &Path,
+        spurious_wait: Option<usize>,
+    ) -> String {
+        let release = self
+            .exe
+            .components()
+            .any(|part| part.as_os_str() == "release");
+        let checkpoint = std::env::current_dir()
+            .ok()
+            .and_then(|here| checkpoint.strip_prefix(here).ok().map(Path::to_path_buf))
+            .unwrap_or_else(|| checkpoint.to_path_buf());
+        let wait = spurious_wait.map_or_else(String::new, |k| format!("{SPURIOUS_ENV}={k} "));
+        format!(
+            "{FILTER_ENV}={} {REPLAY_ENV}={} {wait}RUSTFLAGS=\"--cfg loom\" cargo test{} --test {} -- --exact {} --nocapture",
+            check.name,
+            checkpoint.display(),
+            if release { " --release" } else { "" },
+            binary_name(&self.exe),
+            self.test
+        )
+    }
+
+    /// Runs one child for `check` in `mode` (with wait number `spurious_wait` made spurious,
+    /// if given) and turns what it left into an outcome.
+    fn child_outcome(
+        &self,
+        check: &Check,
+        mode: &str,
+        checkpoint: Option<&Path>,
+        spurious_wait: Option<usize>,
+    ) -> Outcome {
+        let base = files(&self.dir, check.name, mode);
+        let result_file = ext(&base, "result");
+        let log_file = ext(&base, "log");
+        let _ = fs::remove_file(&result_file);
+        let log = fs::File::create(&log_file).expect("the check's log can be created");
+        let mut command = Command::new(&self.exe);
+        command
+            .args([
+                self.test.as_str(),
+                "--exact",
+                // The user's test may be #[ignore]d and run with --ignored.
+                "--include-ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD_ENV, format!("{}|{}|{mode}", self.test, check.name))
+            .env(DIR_ENV, &self.dir)
+            .env(TIMEOUT_ENV, self.timeout.as_secs().to_string())
+            .env("RUST_BACKTRACE", "0")
+            .env_remove(REPLAY_ENV)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("the log file handle can be cloned"))
+            .stderr(log);
+        if let Some(checkpoint) = checkpoint {
+            command.env("WEBPOOL_CHECK_CHECKPOINT", checkpoint);
+        }
+        match spurious_wait {
+            Some(k) => command.env(SPURIOUS_ENV, k.to_string()),
+            None => command.env_remove(SPURIOUS_ENV),
+        };
+        let status = run_with_deadline(&mut command, self.timeout + Duration::from_secs(30));
+        match Report::read(&result_file) {
+            Some(report) => report.outcome(check, &base),
+            None => {
+                let log = fs::read_to_string(&log_file).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(12).collect();
+                let tail: Vec<&str> = tail.into_iter().rev().collect();
+                let status = status.map_or_else(
+                    || format!("was killed after {:?}", self.timeout),
+                    |status| format!("ended ({status}) without a verdict"),
+                );
+                Outcome::Fails {
+                    message: format!(
+                        "the check's process {status}; its last output:\n{}",
+                        tail.join("\n")
+                    ),
+                    interleaving: 0,
+                    bound: check.bound,
+                    trace: Vec::new(),
+                    svg: None,
+                    replay: None,
+                    spurious_wait: None,
+                }
+            }
+        }
+    }
+}
+
+/// Runs `command` to completion, killing it after `deadline`; `None` if it was killed.
+fn run_with_deadline(command: &mut Command, deadline: Duration) -> Option<ExitStatus> {
+    let mut child = command
+        .spawn()
+        .expect("the test binary runs again as a child");
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("the child can be waited for") {
+            return Some(status);
+        }
+        if started.elapsed() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        // Polling a child process: there is no portable blocking wait with a timeout.
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A test binary's name without cargo's hash (`pool_check-0123abcd` → `pool_check`).
+fn binary_name(exe: &Path) -> String {
+    let stem = exe
+        .file_stem()
+        .map_or_else(String::new, |stem| stem.to_string_lossy().into_owned());
+    match stem.rsplit_once('-') {
+        Some((name, hash)) if hash.chars().all(|c| c.is_ascii_hexdigit()) => name.to_owned(),
+        _ => stem,
+    }
+}
