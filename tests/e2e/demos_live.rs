@@ -11,7 +11,6 @@
 //!
 //! No sleeps: every wait is for an event (a byte, a close, an exit) under a generous timeout,
 //! and every server is killed when its test ends.
-#![cfg(not(any(loom, shuttle)))]
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};

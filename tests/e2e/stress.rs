@@ -1,4 +1,3 @@
-#![cfg(not(any(loom, shuttle)))]
 //! Reduced forms of the scale and hostile-client runs (`ci/stress.sh` runs them full size):
 //! idle keep-alive connections at scale, slowloris, overload, and hostile inputs.
 //!
@@ -6,8 +5,6 @@
 //! two workers, a client that is answered while hundreds of others are idle, stalled or
 //! hostile shows that those others hold no worker; if they did, the answer would never come
 //! and the test would fail at the liveness bound.
-
-mod common;
 
 use std::collections::HashMap;
 use std::fs;
@@ -17,9 +14,9 @@ use std::path::Path;
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use common::{Client, ServerProcess};
+use crate::support::{Client, ServerProcess};
 
-const HELLO: &str = include_str!("../fixtures/site/hello.html");
+const HELLO: &str = include_str!("../../fixtures/site/hello.html");
 
 /// Target 1, reduced: 500 keep-alive clients each get an answer and stay connected; with
 /// only four workers, a new client is still answered, and every idle connection is still
