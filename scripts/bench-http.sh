@@ -3,8 +3,8 @@
 # fixtures/site/hello.html at `/` on loopback, measured by wrk with keep-alive at -c1, -c50,
 # -c500. Prints requests/s, p50/p99 latency, errors, and webpool's ratio to nginx.
 #
-#   bash ci/bench-http.sh          # 10 s per run (the figures quoted in notes)
-#   bash ci/bench-http.sh --quick  # 2 s per run, -c1 and -c50 only (CI smoke test)
+#   bash scripts/bench-http.sh          # 10 s per run (the figures quoted in notes)
+#   bash scripts/bench-http.sh --quick  # 2 s per run, -c1 and -c50 only (CI smoke test)
 #
 # Installs wrk and nginx from Debian's packages if missing. Exits non-zero only if a server
 # fails to start or answers wrongly; the figures never fail it (a shared 2-core machine is

@@ -1,4 +1,4 @@
-//! Reduced forms of the scale and hostile-client runs (`ci/stress.sh` runs them full size):
+//! Reduced forms of the scale and hostile-client runs (`scripts/stress.sh` runs them full size):
 //! idle keep-alive connections at scale, slowloris, overload, and hostile inputs.
 //!
 //! None of these tests times anything. Each proves its point by construction: with one or
