@@ -2,7 +2,7 @@
 //! pool, the `threadpool` crate, rayon's `ThreadPool::spawn`, and a pool on a crossbeam
 //! channel.
 //!
-//! `cargo bench --bench pool` (or `bash ci/bench-pool.sh`, which prints the ratios).
+//! `cargo bench --bench pool` (or `bash scripts/bench-pool.sh`, which prints the ratios).
 //!
 //! Workloads, each at 1, 2 and 4 workers:
 //! - `empty`: 100 000 jobs that only count down a shared latch, submitted from one thread and

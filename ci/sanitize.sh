@@ -10,17 +10,18 @@
 # after free, a double free, an out-of-bounds access, and (LeakSanitizer, at exit) a leak.
 #
 # What runs, under each: the library's unit tests (the job and the ring among them, and the
-# connection state machine), tests/pool.rs, and the server end to end: tests/server.rs,
-# tests/stress.rs (reduced scale: 500 idle connections, slowloris, overload, hostile input),
-# tests/demos.rs and tests/demos_live.rs. The e2e tests start the instrumented webpool binary,
-# so the server's event loop, workers and signal handling are checked in their own processes.
-# Not run: the HTTP property tests (single-threaded parsing with no unsafe code) and the loom
-# models (loom builds only).
+# connection state machine), the `pools` test binary (tests/pools/: the pool and the demo pools
+# on real threads), and the `e2e` binary (tests/e2e/: the server end to end, stress.rs at
+# reduced scale — 500 idle connections, slowloris, overload, hostile input — and
+# demos_live.rs). The e2e tests start the instrumented webpool binary, so the server's event
+# loop, workers and signal handling are checked in their own processes. Not run: the `http`
+# binary (single-threaded parsing with no unsafe code), the `repo` binary (it reads files), and
+# the loom and shuttle models (their own builds).
 #
 # Zero reports or it fails. Reports go to files (log_path), one per process, so a report from a
 # server process the test killed still counts; a log may hold only the lines listed in
 # `expected` below. One suppression, ci/tsan.supp (a thread leak of a buggy demo pool that
-# tests/demos.rs forgets on purpose; the file says why). One option, in both:
+# tests/pools/demos.rs forgets on purpose; the file says why). One option, in both:
 # allocator_may_return_null=1. Two tests ask for a queue larger than memory and check that the
 # pool returns an error (as with the system allocator, which returns null); by default a
 # sanitizer's allocator aborts the process instead. With the option it returns null and
@@ -64,7 +65,7 @@ run() {
         CARGO_TARGET_DIR="$target_dir" \
         "$options_var=log_path=$dir/$flag allocator_may_return_null=1 $options" \
         cargo +"$toolchain" test -Zbuild-std --target "$target" \
-        --lib --test pool --test server --test stress --test demos --test demos_live ||
+        --lib --test pools --test e2e ||
         status=$?
     local reports=0 suppressed=0
     for log in "$dir"/*; do

@@ -22,14 +22,15 @@
 //!
 //! How each is kept honest:
 //!
-//! - **loom** (`loom_tests/demos.rs`): each of bugs 1–7 (and 8's unbounded queue) has a model
-//!   that loom must fail with the right message (a deadlock, or the panic the bug causes),
-//!   and the very same model must pass against [`ThreadPool`](crate::ThreadPool). If a demo ever stops failing,
-//!   CI fails: that is the regression guard. The book's pools are built on
-//!   [`mpsc`], which under loom is a channel with std's semantics (loom's own
-//!   never reports disconnection), so they are checked as written.
+//! - **the checker** (`webpool::check`, under loom): each pool is a row of the verdict matrix
+//!   (`checks/verdicts/verdicts.txt`), which names the checks it must fail (a deadlock, or the
+//!   panic the bug causes); [`ThreadPool`](crate::ThreadPool) must pass every one. If a demo
+//!   ever stops failing, CI fails: that is the regression guard. `shuttle_tests/demos.rs`
+//!   runs the same pools through models at a scale loom cannot hold. The book's pools are
+//!   built on [`mpsc`], which under loom is a channel with std's semantics (loom's own never
+//!   reports disconnection), so they are checked as written.
 //! - **live**: `webpool --pool NAME` runs the book's server ([`serve_book`]) on any of these
-//!   pools, so the bug can be watched with `curl`; `tests/demos_live.rs` does so for bugs 1,
+//!   pools, so the bug can be watched with `curl`; `tests/e2e/demos_live.rs` does so for bugs 1,
 //!   4 and 7. [`book_server`] lists the routes, including the demo routes `/hold`, `/release`
 //!   and `/shutdown`.
 //!

@@ -30,7 +30,7 @@
 //! # How it is shown
 //!
 //! [`UnboundedPool::queued`] and [`ThreadPerConnection::threads`] count the backlog.
-//! `tests/demos.rs` blocks the workers and submits thousands of jobs: every `execute` returns
+//! `tests/pools/demos.rs` blocks the workers and submits thousands of jobs: every `execute` returns
 //! at once, the count (and the memory the jobs hold) grows with every one, while
 //! [`ThreadPool::try_execute`](crate::ThreadPool::try_execute) reports `Full` at the queue's
 //! capacity. loom confirms it in check `backlog_is_bounded` (of [`crate::check`]): with the

@@ -1,13 +1,10 @@
-#![cfg(not(any(loom, shuttle)))]
 //! Property 5 (issue #4): for generated percent-encoded paths with `..`, `.`, `%2e`, `%2f`,
 //! `%00`, backslashes and unicode, the resolved path never leaves the root, and resolution is
 //! idempotent. Resolution is also compared with a direct transcription of its specification.
 
-mod http_gen;
-
 use std::path::{Component, Path};
 
-use http_gen::config;
+use crate::generators::config;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;

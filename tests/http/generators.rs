@@ -5,9 +5,6 @@
 //! for it, so tests compare the parse against the generator's own account, not against the
 //! parser itself. [`Edit`]s then break generated requests in small ways.
 
-// Each test binary uses a different part of this module.
-#![allow(dead_code)]
-
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
@@ -15,7 +12,8 @@ use proptest::test_runner::FileFailurePersistence;
 use webpool::http::request::{BodyKind, Method, TargetForm, Version};
 
 /// Proptest settings: `default_cases` cases unless `PROPTEST_CASES` says otherwise, and
-/// failures saved next to the test file (`tests/<name>.proptest-regressions`) to be committed.
+/// failures saved next to the test's file (`tests/http/<module>.proptest-regressions`) to be
+/// committed.
 pub fn config(default_cases: u32) -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
@@ -317,8 +315,6 @@ pub struct ValidRequest {
     pub method: Method,
     pub target: TargetSpec,
     pub version: Version,
-    /// The version as written: `HTTP/1.<minor>`.
-    pub minor: u8,
     pub host: Option<String>,
     pub headers: Vec<(String, Vec<u8>)>,
     pub body: BodyKind,
@@ -584,7 +580,6 @@ fn build(c: Choices) -> ValidRequest {
         method,
         target: c.target,
         version,
-        minor: c.minor,
         host,
         headers: fields
             .into_iter()

@@ -1,4 +1,3 @@
-#![cfg(not(any(loom, shuttle)))]
 //! Property 6 (issue #4): each error kind maps to its status (400/413/414/431/501/505), shown by
 //! a table with one real input per kind; and mutated valid requests never yield a 2xx parse
 //! result with changed meaning:
@@ -8,9 +7,7 @@
 //! - a single byte changed anywhere else in a valid head either makes it refused, or changes
 //!   the meaning of that line only: no other header, and not the framing, moves.
 
-mod http_gen;
-
-use http_gen::{config, valid_request, LineKind, LineSpan, ValidRequest};
+use crate::generators::{config, valid_request, LineKind, LineSpan, ValidRequest};
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use webpool::http::chunked::{ChunkedDecoder, MAX_TRAILER_BYTES};

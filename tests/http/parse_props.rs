@@ -1,4 +1,3 @@
-#![cfg(not(any(loom, shuttle)))]
 //! Properties 1–3 of the request parser (issue #4):
 //!
 //! 1. Arbitrary bytes never panic and always end in a complete request, "need more", or an
@@ -7,9 +6,7 @@
 //! 3. Split invariance: feeding the same bytes in arbitrary chunks gives the same result as
 //!    one buffer.
 
-mod http_gen;
-
-use http_gen::{config, hostile_bytes, valid_request, ValidRequest};
+use crate::generators::{config, hostile_bytes, valid_request, ValidRequest};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::Index;

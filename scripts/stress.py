@@ -4,11 +4,11 @@
 Standard library only (asyncio for thousands of sockets). Each scenario starts its own server,
 drives it, prints its figures and a PASS/FAIL line, and stops every process it started.
 
-    python3 ci/stress.py all                  # the six targets at full size (~13 minutes)
-    python3 ci/stress.py idle --clients 2000  # one scenario, resized
-    python3 ci/stress.py soak --seconds 60
+    python3 scripts/stress.py all                  # the six targets at full size (~13 minutes)
+    python3 scripts/stress.py idle --clients 2000  # one scenario, resized
+    python3 scripts/stress.py soak --seconds 60
 
-Run through ci/stress.sh, which builds the release binary and installs wrk first.
+Run through scripts/stress.sh, which builds the release binary and installs wrk first.
 """
 
 import argparse
@@ -580,7 +580,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=None, help="overload (10) and soak (600) length")
     args = parser.parse_args()
     if not BINARY.exists():
-        sys.exit(f"{BINARY} is missing: run `cargo build --release` (ci/stress.sh does)")
+        sys.exit(f"{BINARY} is missing: run `cargo build --release` (scripts/stress.sh does)")
     names = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
     for name in names:
         scenario_args = argparse.Namespace(**vars(args))

@@ -1,4 +1,3 @@
-#![cfg(not(any(loom, shuttle)))]
 //! Runs every raw request in `fixtures/requests/` through the parser, the path resolver and the
 //! body decoder, as the server will, and checks the answers listed in `MANIFEST`.
 

@@ -1,14 +1,11 @@
-#![cfg(not(any(loom, shuttle)))]
 //! Properties of the static-file helpers: HTTP dates round-trip in all three formats, Range
 //! headers match a model written in wider integers, If-None-Match matches exactly the listed
 //! tags, and none of them panics on arbitrary input.
 
-mod http_gen;
-
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use http_gen::config;
+use crate::generators::config;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;

@@ -2,8 +2,8 @@
 //! that show deterministically without a model checker: bug 4 (dropping the pool panics),
 //! bug 7 (panicking jobs take the workers, and the jobs after them, down) and bug 8 (no
 //! back-pressure: the backlog and the memory it holds grow with every submission). The
-//! interleaving bugs are checked by `loom_tests/demos.rs`; the server by `tests/demos_live.rs`.
-#![cfg(not(any(loom, shuttle)))]
+//! interleaving bugs are checked by the verdict matrix (`checks/verdicts`, under loom) and
+//! `shuttle_tests/demos.rs`; the book's server on these pools by `tests/e2e/demos_live.rs`.
 
 use std::mem;
 use std::panic::{self, AssertUnwindSafe};

@@ -5,8 +5,8 @@
 # summary: each pool's throughput per workload and thread count, and webpool's ratio to each
 # peer.
 #
-#   bash ci/bench-pool.sh            # 3 runs, about 11 minutes on 2 cores
-#   bash ci/bench-pool.sh --runs 1   # one run
+#   bash scripts/bench-pool.sh            # 3 runs, about 11 minutes on 2 cores
+#   bash scripts/bench-pool.sh --runs 1   # one run
 #
 # Why several runs: on a 2-core machine each pool instance settles into a mode (workers that
 # catch jobs while yielding, or workers that sleep and are woken per job) that can differ by

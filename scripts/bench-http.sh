@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The server benchmark, in one run: webpool, nginx and the Rust Book's server, each serving
-# fixtures/site/hello.html at `/` on loopback, measured by wrk with keep-alive at -c1, -c50,
+# site/hello.html at `/` on loopback, measured by wrk with keep-alive at -c1, -c50,
 # -c500. Prints requests/s, p50/p99 latency, errors, and webpool's ratio to nginx.
 #
-#   bash ci/bench-http.sh          # 10 s per run (the figures quoted in notes)
-#   bash ci/bench-http.sh --quick  # 2 s per run, -c1 and -c50 only (CI smoke test)
+#   bash scripts/bench-http.sh          # 10 s per run (the figures quoted in notes)
+#   bash scripts/bench-http.sh --quick  # 2 s per run, -c1 and -c50 only (CI smoke test)
 #
 # Installs wrk and nginx from Debian's packages if missing. Exits non-zero only if a server
 # fails to start or answers wrongly; the figures never fail it (a shared 2-core machine is
@@ -98,7 +98,7 @@ http {
     types { text/html html; }
     server {
         listen 127.0.0.1:$nginx_port;
-        root $root_dir/fixtures/site;
+        root $root_dir/site;
         location = / { try_files /hello.html =404; }
     }
 }
@@ -112,7 +112,7 @@ start_webpool book --pool panic-kills-worker --threads 4
 book_port=$port
 
 # Every server must answer GET / with the page before it is measured.
-expected=$(cat fixtures/site/hello.html)
+expected=$(cat site/hello.html)
 for _ in $(seq 1 100); do
     curl -s -o /dev/null "http://127.0.0.1:$nginx_port/" && break
     sleep 0.05
@@ -149,7 +149,7 @@ measure() { # port connections
 }
 
 echo
-echo "wrk -d$duration, keep-alive, GET / (hello.html, $(wc -c <fixtures/site/hello.html) bytes); $(nproc) cores"
+echo "wrk -d$duration, keep-alive, GET / (hello.html, $(wc -c <site/hello.html) bytes); $(nproc) cores"
 printf "%-6s %-9s %12s %10s %10s %8s %16s\n" conns server "requests/s" "p50 ms" "p99 ms" errors "webpool/nginx"
 for c in "${connections[@]}"; do
     read -r nginx_rps nginx_p50 nginx_p99 nginx_err < <(measure "$nginx_port" "$c")

@@ -3,10 +3,10 @@
 # connections, overload at 3x capacity, a 10-minute soak, shutdown under load, hostile inputs.
 # Loopback only; every run is bounded in time and count and stops the processes it started.
 #
-#   bash ci/stress.sh                 # all six (~13 minutes)
-#   bash ci/stress.sh soak --seconds 60
+#   bash scripts/stress.sh                 # all six (~13 minutes)
+#   bash scripts/stress.sh soak --seconds 60
 #
-# Not part of .ci/run (tests/stress.rs runs reduced forms of 1, 2, 3 and 6 there).
+# Not part of .ci/run (tests/e2e/stress.rs runs reduced forms of 1, 2, 3 and 6 there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,4 +19,4 @@ fi
 cargo build --release --quiet
 # The clients need as many descriptors as the server: raise the soft limit to the hard one.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-exec python3 ci/stress.py "${@:-all}"
+exec python3 scripts/stress.py "${@:-all}"

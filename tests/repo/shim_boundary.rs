@@ -1,4 +1,3 @@
-#![cfg(not(any(loom, shuttle)))]
 //! The library names `std::sync`, `std::thread`, `loom` and `shuttle` in one place only, the
 //! shim (`src/sync.rs` and `src/sync/`), so that under `--cfg loom` (or `--cfg shuttle`) every
 //! lock, atomic and thread the library uses is the checker's and the models check the very code

@@ -1,4 +1,3 @@
-#![cfg(not(any(loom, shuttle)))]
 //! Property 4 (issue #4): on generated request heads, valid and mutated, webpool's parser
 //! agrees with `httparse` on accept/reject and on method, target, version and headers.
 //!
@@ -23,9 +22,7 @@
 //! (bare CR, obs-fold, whitespace before a colon, invalid bytes, bad versions, ...), webpool
 //! refuses too. Inputs end with an empty line, so both parsers see complete lines.
 
-mod http_gen;
-
-use http_gen::{config, edit, interesting_byte, valid_request};
+use crate::generators::{config, edit, interesting_byte, valid_request};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::{select, Index};

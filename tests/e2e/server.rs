@@ -1,8 +1,5 @@
 //! End to end: the real `webpool` binary, started on a free port, driven over TCP.
 //! Routes, static files, validators, ranges, keep-alive, bad input, overload, signals, CLI.
-#![cfg(not(any(loom, shuttle)))]
-
-mod common;
 
 use std::fs;
 use std::io::{Read, Write};
@@ -10,12 +7,12 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::support::{Client, ServerProcess, LIVENESS};
 use assert_cmd::Command;
-use common::{Client, ServerProcess, LIVENESS};
 use predicates::prelude::*;
 
-const HELLO: &str = include_str!("../site/hello.html");
-const NOT_FOUND: &str = include_str!("../site/404.html");
+const HELLO: &str = include_str!("../../site/hello.html");
+const NOT_FOUND: &str = include_str!("../../site/404.html");
 
 /// A scratch directory of files to serve, removed at the end of the test.
 struct Site {

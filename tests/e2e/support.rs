@@ -2,8 +2,6 @@
 //! talk raw HTTP to it, and read responses with a small parser of our own (independent of
 //! the server's).
 
-#![allow(dead_code)] // each test file uses its own subset
-
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, ChildStderr, Command, ExitStatus, Stdio};

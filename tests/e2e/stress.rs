@@ -1,13 +1,10 @@
-#![cfg(not(any(loom, shuttle)))]
-//! Reduced forms of the scale and hostile-client runs (`ci/stress.sh` runs them full size):
+//! Reduced forms of the scale and hostile-client runs (`scripts/stress.sh` runs them full size):
 //! idle keep-alive connections at scale, slowloris, overload, and hostile inputs.
 //!
 //! None of these tests times anything. Each proves its point by construction: with one or
 //! two workers, a client that is answered while hundreds of others are idle, stalled or
 //! hostile shows that those others hold no worker; if they did, the answer would never come
 //! and the test would fail at the liveness bound.
-
-mod common;
 
 use std::collections::HashMap;
 use std::fs;
@@ -17,9 +14,9 @@ use std::path::Path;
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use common::{Client, ServerProcess};
+use crate::support::{Client, ServerProcess};
 
-const HELLO: &str = include_str!("../site/hello.html");
+const HELLO: &str = include_str!("../../site/hello.html");
 
 /// Target 1, reduced: 500 keep-alive clients each get an answer and stay connected; with
 /// only four workers, a new client is still answered, and every idle connection is still

@@ -11,7 +11,6 @@
 //!
 //! No sleeps: every wait is for an event (a byte, a close, an exit) under a generous timeout,
 //! and every server is killed when its test ends.
-#![cfg(not(any(loom, shuttle)))]
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
@@ -169,6 +168,9 @@ fn read_until(stream: &mut TcpStream, expected: &str) -> String {
         match stream.read(&mut chunk) {
             Ok(0) => panic!("closed before {expected:?}; got {text:?}"),
             Ok(n) => text.push_str(&String::from_utf8_lossy(&chunk[..n])),
+            // server.rs's assert_cmd timeouts install a SIGCHLD handler in this process, and a
+            // socket read with a timeout returns EINTR even under SA_RESTART.
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
             Err(err) => panic!("no {expected:?} within {LIVENESS:?}: {err}; got {text:?}"),
         }
     }
@@ -179,15 +181,22 @@ fn read_until(stream: &mut TcpStream, expected: &str) -> String {
 fn assert_silent(stream: &mut TcpStream, what: &str) {
     stream.set_read_timeout(Some(STUCK_FOR)).unwrap();
     let mut byte = [0; 1];
-    match stream.read(&mut byte) {
-        Err(err)
-            if matches!(
-                err.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-            ) => {}
-        Ok(0) => panic!("{what}: the connection was closed"),
-        Ok(_) => panic!("{what}: an answer arrived"),
-        Err(err) => panic!("{what}: {err}"),
+    loop {
+        match stream.read(&mut byte) {
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                break
+            }
+            // A signal (see `read_until`) cut the wait short: wait the whole window again.
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Ok(0) => panic!("{what}: the connection was closed"),
+            Ok(_) => panic!("{what}: an answer arrived"),
+            Err(err) => panic!("{what}: {err}"),
+        }
     }
     stream.set_read_timeout(Some(LIVENESS)).unwrap();
 }

@@ -1,11 +1,8 @@
-#![cfg(not(any(loom, shuttle)))]
 //! Properties of the chunked-body decoder: it inverts an independent encoder, its answer does
 //! not depend on how the input is split, it never reads past the end of the body, and it never
 //! panics, whatever it is fed.
 
-mod http_gen;
-
-use http_gen::{chunked_spec, config, edit, encode_chunked};
+use crate::generators::{chunked_spec, config, edit, encode_chunked};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::Index;

@@ -1,6 +1,5 @@
 //! The pool on real threads, at sizes loom cannot explore: many jobs, many producers, the
 //! public API's edge cases. The interleavings themselves are checked by `loom_tests/pool.rs`.
-#![cfg(not(any(loom, shuttle)))]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Barrier, Mutex};

@@ -1,0 +1,10 @@
+//! The pools on real threads, in-process: `webpool::ThreadPool` at sizes loom cannot explore
+//! ([`thread_pool`]), and the catalog's buggy pools showing the bugs that need no model
+//! checker ([`demos`]).
+//!
+//! `ci/miri.sh` runs this binary's `thread_pool::` tests under miri; `ci/sanitize.sh` runs all
+//! of it under ThreadSanitizer and AddressSanitizer.
+#![cfg(not(any(loom, shuttle)))]
+
+mod demos;
+mod thread_pool;
