@@ -33,7 +33,7 @@
 use std::ops::Range;
 
 use super::error::{ParseError, ParseErrorKind};
-use super::fields::{FieldFacts, LineScan};
+use super::fields::{scan_valid_field_line, FieldFacts, LineScan};
 use super::request::{Request, Version};
 use super::request_line::RequestLine;
 use super::target::is_valid_authority;
@@ -175,6 +175,9 @@ impl RequestParser {
         result.map_err(ParseError::from)
     }
 
+    // Inline, so that the `Request` is built where the caller wants it rather than moved out
+    // through one more return.
+    #[inline]
     fn advance<'b>(&mut self, buf: &'b [u8]) -> Result<Parsed<'b>, ParseErrorKind> {
         if self.state.request_line.is_none() && !self.read_request_line(buf)? {
             return Ok(Parsed::Partial);
@@ -237,6 +240,33 @@ impl RequestParser {
         let limits = self.limits;
         let p = &mut self.state;
         let window = buf.len().min(limits.max_head);
+        if p.scanned <= p.line_start {
+            // The hot path: whole, well-formed lines, with the loop's state in locals, then the
+            // CRLF that ends the head. Any other line (partial, defective, with an HTAB, one too
+            // many) is left to the exact loop below, which reads it again from its start: at
+            // most one line per call is looked at twice, so the cost stays O(n).
+            let lines = buf.get(..window).unwrap_or_default();
+            let (mut start, mut count) = (p.line_start, p.field_count);
+            let end_of_head = loop {
+                let field = match scan_valid_field_line(lines, start) {
+                    Some(field) if count < limits.max_headers => field,
+                    _ => break lines.get(start..start + 2) == Some(b"\r\n"),
+                };
+                scan_cost::count(field.next - start);
+                p.facts.record(buf, field.name, field.value);
+                count += 1;
+                start = field.next;
+            };
+            p.line_start = start;
+            p.scanned = start;
+            p.field_count = count;
+            if end_of_head {
+                scan_cost::count(2);
+                return Ok(Some(start + 2));
+            }
+            // Counted as if the failed scan had looked at every byte up to the window's end.
+            scan_cost::count(window.saturating_sub(start));
+        }
         loop {
             let start = p.line_start;
             if let Some(&first) = buf.get(start).filter(|_| start < window) {
@@ -258,7 +288,8 @@ impl RequestParser {
             };
             match scan {
                 LineScan::Field { name, value, next } => {
-                    p.facts.record(buf, name, value);
+                    p.facts
+                        .record(buf, buf.get(name).unwrap_or_default(), value);
                     p.field_count += 1;
                     p.line_start = next;
                     p.scanned = next;
