@@ -10,7 +10,7 @@ use std::ops::Range;
 use super::error::ParseErrorKind;
 use super::framing::Framing;
 use super::syntax::{
-    find_field_value_end, is_ows, list_elements, token_eq_lower, token_prefix_len,
+    find_field_value_end, is_ows, list_elements, token_eq_lower, token_prefix_len, trim_ows_range,
 };
 
 /// One header line read in a single pass, or why it can't be (yet).
@@ -34,6 +34,8 @@ pub(super) enum LineScan {
 #[derive(Debug, PartialEq, Eq)]
 pub(super) struct ValidField<'b> {
     pub(super) name: &'b [u8],
+    /// The value as a range of the buffer, still with the whitespace around it:
+    /// [`FieldFacts::record`] trims it for the few fields it reads, and no other line pays.
     pub(super) value: Range<usize>,
     /// Where the next line starts.
     pub(super) next: usize,
@@ -56,25 +58,17 @@ pub(super) fn scan_valid_field_line(window: &[u8], start: usize) -> Option<Valid
     if name.is_empty() {
         return None;
     }
-    let mut value_start = colon + 1;
-    while let Some(b' ' | b'\t') = line.get(value_start) {
-        value_start += 1;
-    }
-    let stop = find_field_value_end(line, value_start, line.len())?;
+    // Spaces around the value are field-value bytes to this scan; an HTAB anywhere stops it.
+    let stop = find_field_value_end(line, colon + 1, line.len())?;
     let next = match (line.get(stop), line.get(stop + 1)) {
         (Some(b'\r'), Some(b'\n')) => stop + 2,
         (Some(b'\n'), _) => stop + 1,
-        // HTAB inside the value, a bare CR, another control byte, or not there yet.
+        // An HTAB, a bare CR, another control byte, or not there yet.
         _ => return None,
     };
-    // The value holds no HTAB (the scan stopped at the first), so trailing OWS is spaces.
-    let mut value_end = stop;
-    while value_end > value_start && line.get(value_end - 1) == Some(&b' ') {
-        value_end -= 1;
-    }
     Some(ValidField {
         name,
-        value: start + value_start..start + value_end,
+        value: start + colon + 1..start + stop,
         next: start + next,
     })
 }
@@ -168,8 +162,8 @@ pub(super) struct FieldFacts {
 }
 
 impl FieldFacts {
-    /// Records what one header line (its name, a token, and its value as a range of `buf`)
-    /// means for the request as a whole.
+    /// Records what one header line (its name, a token, and its value as a range of `buf`,
+    /// with or without the whitespace around it) means for the request as a whole.
     ///
     /// Inline, and only a look at the name's length and first letter: most headers are none of
     /// the five, and those that might be are compared in full out of line.
@@ -190,6 +184,7 @@ impl FieldFacts {
     /// The work of [`record`](Self::record) for a name that may be one of the five.
     #[inline(never)]
     fn record_known(&mut self, buf: &[u8], name: &[u8], value_range: Range<usize>) {
+        let value_range = trim_ows_range(buf, value_range);
         let value = || buf.get(value_range.clone()).unwrap_or_default();
         match (name.len(), name.first().map(u8::to_ascii_lowercase)) {
             (4, Some(b'h')) if token_eq_lower(name, b"host") => {

@@ -26,6 +26,7 @@ pub(super) struct Framing {
 
 impl Framing {
     /// RFC 9112 §6.3: a list of identical values is that value; anything else is invalid.
+    #[inline]
     pub(super) fn record_content_length(&mut self, buf: &[u8], value: Range<usize>) {
         let digits = buf.get(value.clone()).unwrap_or_default();
         if self.content_length.is_none()

@@ -229,6 +229,22 @@ pub(crate) fn trim_ows(mut bytes: &[u8]) -> &[u8] {
     bytes
 }
 
+/// `range` of `bytes` without the `OWS` at either end (as [`trim_ows`] strips it).
+pub(crate) fn trim_ows_range(
+    bytes: &[u8],
+    range: std::ops::Range<usize>,
+) -> std::ops::Range<usize> {
+    let inner = bytes.get(range.clone()).unwrap_or_default();
+    let (mut from, mut to) = (0, inner.len());
+    while let Some(b' ' | b'\t') = inner.get(from) {
+        from += 1;
+    }
+    while to > from && matches!(inner.get(to - 1), Some(b' ' | b'\t')) {
+        to -= 1;
+    }
+    range.start + from..range.start + to
+}
+
 /// The non-empty elements of a comma-separated list (RFC 9110 §5.6.1), each stripped of `OWS`.
 ///
 /// Empty elements (`a, , b`) are skipped, as the RFC requires of recipients.
@@ -518,6 +534,18 @@ mod tests {
         assert_eq!(trim_ows(b" \t a b \t"), b"a b");
         assert_eq!(trim_ows(b"\r a \n"), b"\r a \n");
         assert_eq!(trim_ows(b"   "), b"");
+    }
+
+    #[test]
+    fn trim_ows_range_is_trim_ows_as_a_range() {
+        let buf = b"X: \t a b \t\r\n";
+        for start in 0..buf.len() {
+            for end in start..=buf.len() {
+                let range = trim_ows_range(buf, start..end);
+                assert_eq!(&buf[range], trim_ows(&buf[start..end]), "{start}..{end}");
+            }
+        }
+        assert_eq!(trim_ows_range(buf, 5..100), 5..5);
     }
 
     #[test]
