@@ -10,8 +10,10 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use heads::{httparse_head_len, webpool_head_len, CHROME_NAVIGATION, INPUTS};
-use webpool::http::request::{Limits, Parsed, RequestParser};
+use heads::{
+    httparse_head_len, webpool_byte_at_a_time_head_len, webpool_head_len, CHROME_NAVIGATION, INPUTS,
+};
+use webpool::http::request::Limits;
 
 fn compare_parsers(c: &mut Criterion) {
     let limits = Limits::default();
@@ -35,17 +37,7 @@ fn byte_at_a_time(c: &mut Criterion) {
     let mut group = c.benchmark_group("byte_at_a_time");
     group.throughput(Throughput::Bytes(CHROME_NAVIGATION.len() as u64));
     group.bench_function("webpool/chrome_navigation", |b| {
-        b.iter(|| {
-            let mut parser = RequestParser::default();
-            for end in 1..=CHROME_NAVIGATION.len() {
-                if let Ok(Parsed::Complete(request)) =
-                    parser.parse(black_box(&CHROME_NAVIGATION[..end]))
-                {
-                    return request.head_len();
-                }
-            }
-            unreachable!("the input is a complete head")
-        })
+        b.iter(|| webpool_byte_at_a_time_head_len(black_box(CHROME_NAVIGATION)))
     });
     group.finish();
 }

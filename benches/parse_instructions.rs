@@ -3,13 +3,16 @@
 //!
 //! ```text
 //! cargo bench --bench parse_instructions --no-run
-//! valgrind --tool=callgrind <binary> webpool|httparse HEAD N
+//! valgrind --tool=callgrind <binary> webpool|httparse|webpool-bytewise HEAD N
 //! ```
 //!
 //! HEAD is one of `benches/heads`' names (`curl_get`, `curl_post`, `firefox_css`,
 //! `chrome_navigation`). Instructions per parse are the difference between two runs with
 //! different N, divided by the difference in N, which cancels the process's fixed cost.
 //! `ci/callgrind-parse.sh` does exactly that for every (parser, head) pair and prints the table.
+//!
+//! `webpool-bytewise` parses the head as it would arrive one byte per read (one parser, each
+//! longer prefix), as `benches/parse.rs`'s `byte_at_a_time` does.
 //!
 //! Both parsers are called exactly as `benches/parse.rs` calls them (the same functions, from
 //! `benches/heads`), each parsing the complete head from a byte slice into its own result.
@@ -20,7 +23,7 @@ mod heads;
 use std::hint::black_box;
 use std::process::ExitCode;
 
-use heads::{httparse_head_len, webpool_head_len, INPUTS};
+use heads::{httparse_head_len, webpool_byte_at_a_time_head_len, webpool_head_len, INPUTS};
 use webpool::http::request::Limits;
 
 fn main() -> ExitCode {
@@ -36,7 +39,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let [parser, head, count] = args.as_slice() else {
-        eprintln!("usage: parse_instructions webpool|httparse HEAD N");
+        eprintln!("usage: parse_instructions webpool|httparse|webpool-bytewise HEAD N");
         return ExitCode::from(2);
     };
     let Some(input) = INPUTS
@@ -64,8 +67,13 @@ fn main() -> ExitCode {
                 total = total.wrapping_add(httparse_head_len(black_box(input)));
             }
         }
+        "webpool-bytewise" => {
+            for _ in 0..count {
+                total = total.wrapping_add(webpool_byte_at_a_time_head_len(black_box(input)));
+            }
+        }
         _ => {
-            eprintln!("unknown parser {parser:?}; webpool or httparse");
+            eprintln!("unknown parser {parser:?}; webpool, httparse or webpool-bytewise");
             return ExitCode::from(2);
         }
     }

@@ -60,6 +60,12 @@ for head in "${heads[@]}"; do
     printf '%-18s %8s %9s %6s\n' "$head" "$ours" "$theirs" "$ratio"
 done
 echo "(instructions per parse; ratio = webpool / httparse; N = $n2 - $n1 parses)"
+# The same head arriving one byte per read (criterion's byte_at_a_time): fewer parses, as
+# each is a whole head's worth of calls.
+n1=100
+n2=1100
+printf '%-18s %8s\n' "one byte per read" webpool
+printf '%-18s %8s\n' chrome_navigation "$(per_parse webpool-bytewise chrome_navigation)"
 
 if $profile; then
     for head in "${heads[@]}"; do

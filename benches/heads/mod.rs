@@ -7,7 +7,7 @@
 use std::hint::black_box;
 use std::mem::MaybeUninit;
 
-use webpool::http::request::{parse_request, Limits, Parsed};
+use webpool::http::request::{parse_request, Limits, Parsed, RequestParser};
 
 pub const CURL_GET: &[u8] = b"GET /index.html HTTP/1.1\r\n\
 Host: localhost:7878\r\n\
@@ -91,4 +91,16 @@ pub fn httparse_head_len(buf: &[u8]) -> usize {
         }
         other => panic!("benchmark input must parse: {other:?}"),
     }
+}
+
+/// webpool's parse of a head arriving one byte per read: one parser, called with each longer
+/// prefix until the head is complete; the head's length.
+pub fn webpool_byte_at_a_time_head_len(buf: &[u8]) -> usize {
+    let mut parser = RequestParser::default();
+    for end in 1..=buf.len() {
+        if let Ok(Parsed::Complete(request)) = parser.parse(black_box(&buf[..end])) {
+            return request.head_len();
+        }
+    }
+    unreachable!("the input is a complete head")
 }
