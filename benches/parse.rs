@@ -4,86 +4,16 @@
 //! Content-Length and Transfer-Encoding rules and classifies the target), so equal times mean
 //! webpool's line scanning is faster.
 
+mod heads;
+
 use std::hint::black_box;
-use std::mem::MaybeUninit;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use webpool::http::request::{parse_request, Limits, Parsed, RequestParser};
-
-const CURL_GET: &[u8] = b"GET /index.html HTTP/1.1\r\n\
-Host: localhost:7878\r\n\
-User-Agent: curl/8.5.0\r\n\
-Accept: */*\r\n\
-\r\n";
-
-const CURL_POST: &[u8] = b"POST /api/items?dry_run=1 HTTP/1.1\r\n\
-Host: localhost:7878\r\n\
-User-Agent: curl/8.5.0\r\n\
-Accept: */*\r\n\
-Content-Type: application/json\r\n\
-Content-Length: 27\r\n\
-\r\n";
-
-const FIREFOX_CSS: &[u8] = b"GET /static/css/site.css?v=3 HTTP/1.1\r\n\
-Host: localhost:7878\r\n\
-User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0\r\n\
-Accept: text/css,*/*;q=0.1\r\n\
-Accept-Language: en-US,en;q=0.5\r\n\
-Accept-Encoding: gzip, deflate, br, zstd\r\n\
-Connection: keep-alive\r\n\
-Referer: http://localhost:7878/\r\n\
-Sec-Fetch-Dest: style\r\n\
-Sec-Fetch-Mode: no-cors\r\n\
-Sec-Fetch-Site: same-origin\r\n\
-If-Modified-Since: Tue, 14 May 2024 10:00:00 GMT\r\n\
-If-None-Match: \"6643372e.0-1f2a\"\r\n\
-Priority: u=2\r\n\
-\r\n";
-
-const CHROME_NAVIGATION: &[u8] = b"GET /docs/guide/getting-started.html HTTP/1.1\r\n\
-Host: localhost:7878\r\n\
-Connection: keep-alive\r\n\
-Cache-Control: max-age=0\r\n\
-sec-ch-ua: \"Chromium\";v=\"124\", \"Google Chrome\";v=\"124\", \"Not-A.Brand\";v=\"99\"\r\n\
-sec-ch-ua-mobile: ?0\r\n\
-sec-ch-ua-platform: \"Linux\"\r\n\
-Upgrade-Insecure-Requests: 1\r\n\
-User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36\r\n\
-Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7\r\n\
-Sec-Fetch-Site: same-origin\r\n\
-Sec-Fetch-Mode: navigate\r\n\
-Sec-Fetch-User: ?1\r\n\
-Sec-Fetch-Dest: document\r\n\
-Referer: http://localhost:7878/docs/\r\n\
-Accept-Encoding: gzip, deflate, br, zstd\r\n\
-Accept-Language: en-GB,en-US;q=0.9,en;q=0.8\r\n\
-Cookie: session=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c; theme=dark; _ga=GA1.1.123456789.1700000000\r\n\
-\r\n";
-
-const INPUTS: [(&str, &[u8]); 4] = [
-    ("curl_get", CURL_GET),
-    ("curl_post", CURL_POST),
-    ("firefox_css", FIREFOX_CSS),
-    ("chrome_navigation", CHROME_NAVIGATION),
-];
-
-fn webpool_head_len(buf: &[u8], limits: &Limits) -> usize {
-    match parse_request(buf, limits) {
-        Ok(Parsed::Complete(request)) => request.head_len(),
-        other => panic!("benchmark input must parse: {other:?}"),
-    }
-}
-
-fn httparse_head_len(buf: &[u8]) -> usize {
-    // The fastest way to call httparse: uninitialised header storage, as hyper does.
-    let mut headers = [MaybeUninit::<httparse::Header<'_>>::uninit(); 64];
-    let mut request = httparse::Request::new(&mut []);
-    match request.parse_with_uninit_headers(buf, &mut headers) {
-        Ok(httparse::Status::Complete(len)) => len,
-        other => panic!("benchmark input must parse: {other:?}"),
-    }
-}
+use heads::{
+    httparse_head_len, webpool_byte_at_a_time_head_len, webpool_head_len, CHROME_NAVIGATION, INPUTS,
+};
+use webpool::http::request::Limits;
 
 fn compare_parsers(c: &mut Criterion) {
     let limits = Limits::default();
@@ -107,17 +37,7 @@ fn byte_at_a_time(c: &mut Criterion) {
     let mut group = c.benchmark_group("byte_at_a_time");
     group.throughput(Throughput::Bytes(CHROME_NAVIGATION.len() as u64));
     group.bench_function("webpool/chrome_navigation", |b| {
-        b.iter(|| {
-            let mut parser = RequestParser::default();
-            for end in 1..=CHROME_NAVIGATION.len() {
-                if let Ok(Parsed::Complete(request)) =
-                    parser.parse(black_box(&CHROME_NAVIGATION[..end]))
-                {
-                    return request.head_len();
-                }
-            }
-            unreachable!("the input is a complete head")
-        })
+        b.iter(|| webpool_byte_at_a_time_head_len(black_box(CHROME_NAVIGATION)))
     });
     group.finish();
 }

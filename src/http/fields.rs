@@ -9,7 +9,9 @@ use std::ops::Range;
 
 use super::error::ParseErrorKind;
 use super::framing::Framing;
-use super::syntax::{find_field_value_end, is_ows, list_elements, token_prefix_len};
+use super::syntax::{
+    find_field_value_end, is_ows, list_elements, token_eq_lower, token_prefix_len, trim_ows_range,
+};
 
 /// One header line read in a single pass, or why it can't be (yet).
 #[derive(Debug, PartialEq, Eq)]
@@ -26,6 +28,49 @@ pub(super) enum LineScan {
     Defect { kind: ParseErrorKind, at: usize },
     /// The window ended before the line's LF.
     Incomplete,
+}
+
+/// A well-formed header line read by [`scan_valid_field_line`], as offsets into the buffer.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct ValidField<'b> {
+    pub(super) name: &'b [u8],
+    /// The value as a range of the buffer, still with the whitespace around it:
+    /// [`FieldFacts::record`] trims it for the few fields it reads, and no other line pays.
+    pub(super) value: Range<usize>,
+    /// Where the next line starts.
+    pub(super) next: usize,
+}
+
+/// Reads a well-formed header line starting at `start` in `window` in one pass: a token name,
+/// `:`, a value without HTAB or any other control byte, then CRLF or LF.
+///
+/// `None` for anything else (the empty line ending the head, an incomplete line, a value with
+/// HTAB, any defect): [`scan_field_line`] then reads that line exactly. On every line this
+/// accepts, both agree (same name, value and end): the hot path of a head, so it does no more
+/// than that (no line-state enum, no second look at a byte).
+#[inline(always)]
+pub(super) fn scan_valid_field_line(window: &[u8], start: usize) -> Option<ValidField<'_>> {
+    let line = window.get(start..)?;
+    let colon = token_prefix_len(line);
+    let (name, [b':', ..]) = line.split_at_checked(colon)? else {
+        return None;
+    };
+    if name.is_empty() {
+        return None;
+    }
+    // Spaces around the value are field-value bytes to this scan; an HTAB anywhere stops it.
+    let stop = find_field_value_end(line, colon + 1, line.len())?;
+    let next = match (line.get(stop), line.get(stop + 1)) {
+        (Some(b'\r'), Some(b'\n')) => stop + 2,
+        (Some(b'\n'), _) => stop + 1,
+        // An HTAB, a bare CR, another control byte, or not there yet.
+        _ => return None,
+    };
+    Some(ValidField {
+        name,
+        value: start + colon + 1..start + stop,
+        next: start + next,
+    })
 }
 
 /// Reads the header line starting at `start`, looking no further than `end`.
@@ -117,34 +162,50 @@ pub(super) struct FieldFacts {
 }
 
 impl FieldFacts {
-    /// Records what one header line (name and value given as ranges of `buf`) means for the
-    /// request as a whole.
-    #[inline]
-    pub(super) fn record(&mut self, buf: &[u8], name: Range<usize>, value_range: Range<usize>) {
-        let name = buf.get(name).unwrap_or_default();
-        let value = buf.get(value_range.clone()).unwrap_or_default();
-        // Dispatch on length and first letter before comparing whole names: most headers are
-        // none of these.
+    /// Records what one header line (its name, a token, and its value as a range of `buf`,
+    /// with or without the whitespace around it) means for the request as a whole.
+    ///
+    /// Inline, and only a look at the name's length and first letter: most headers are none of
+    /// the five, and those that might be are compared in full out of line.
+    #[inline(always)]
+    pub(super) fn record(&mut self, buf: &[u8], name: &[u8], value: Range<usize>) {
+        // `| 0x20` lowercases a letter; a non-letter that it maps onto one of these is a miss
+        // that `record_known` finds.
+        if let (4, Some(b'h'))
+        | (6, Some(b'e'))
+        | (10, Some(b'c'))
+        | (14, Some(b'c'))
+        | (17, Some(b't')) = (name.len(), name.first().map(|&b| b | 0x20))
+        {
+            self.record_known(buf, name, value);
+        }
+    }
+
+    /// The work of [`record`](Self::record) for a name that may be one of the five.
+    #[inline(never)]
+    fn record_known(&mut self, buf: &[u8], name: &[u8], value_range: Range<usize>) {
+        let value_range = trim_ows_range(buf, value_range);
+        let value = || buf.get(value_range.clone()).unwrap_or_default();
         match (name.len(), name.first().map(u8::to_ascii_lowercase)) {
-            (4, Some(b'h')) if name.eq_ignore_ascii_case(b"host") => {
+            (4, Some(b'h')) if token_eq_lower(name, b"host") => {
                 self.host_count += 1;
                 self.host_value.get_or_insert(value_range);
             }
-            (6, Some(b'e')) if name.eq_ignore_ascii_case(b"expect") => {
-                self.expect_continue |= list_elements(value)
+            (6, Some(b'e')) if token_eq_lower(name, b"expect") => {
+                self.expect_continue |= list_elements(value())
                     .any(|expectation| expectation.eq_ignore_ascii_case(b"100-continue"));
             }
-            (10, Some(b'c')) if name.eq_ignore_ascii_case(b"connection") => {
-                for option in list_elements(value) {
+            (10, Some(b'c')) if token_eq_lower(name, b"connection") => {
+                for option in list_elements(value()) {
                     self.connection_close |= option.eq_ignore_ascii_case(b"close");
                     self.connection_keep_alive |= option.eq_ignore_ascii_case(b"keep-alive");
                 }
             }
-            (14, Some(b'c')) if name.eq_ignore_ascii_case(b"content-length") => {
+            (14, Some(b'c')) if token_eq_lower(name, b"content-length") => {
                 self.framing.record_content_length(buf, value_range)
             }
-            (17, Some(b't')) if name.eq_ignore_ascii_case(b"transfer-encoding") => {
-                self.framing.record_transfer_encoding(value)
+            (17, Some(b't')) if token_eq_lower(name, b"transfer-encoding") => {
+                self.framing.record_transfer_encoding(value())
             }
             _ => {}
         }

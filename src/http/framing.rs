@@ -26,7 +26,17 @@ pub(super) struct Framing {
 
 impl Framing {
     /// RFC 9112 §6.3: a list of identical values is that value; anything else is invalid.
+    #[inline]
     pub(super) fn record_content_length(&mut self, buf: &[u8], value: Range<usize>) {
+        let digits = buf.get(value.clone()).unwrap_or_default();
+        if self.content_length.is_none()
+            && !digits.is_empty()
+            && digits.iter().all(u8::is_ascii_digit)
+        {
+            // The usual line, one number and the first: what the general case below records.
+            self.content_length = Some(value);
+            return;
+        }
         let mut elements = 0;
         let mut element_start = value.start;
         for element in buf.get(value).unwrap_or_default().split(|&b| b == b',') {

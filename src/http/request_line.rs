@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use super::error::ParseErrorKind;
 use super::request::{Method, Version};
-use super::syntax::{find_non_visible, is_token_byte, token_prefix_len};
+use super::syntax::{find_non_visible, find_non_visible_or, is_token_byte, token_prefix_len};
 use super::target::TargetParts;
 
 /// The accepted request line, as offsets into the buffer.
@@ -32,16 +32,24 @@ impl RequestLine {
     pub(super) fn scan_valid(buf: &[u8], start: usize, end: usize) -> Option<(RequestLine, usize)> {
         let line = buf.get(start..end)?;
         // Most requests are GETs and POSTs: recognise them without a token scan.
-        let method_len = match line {
-            [b'G', b'E', b'T', b' ', ..] => 3,
-            [b'P', b'O', b'S', b'T', b' ', ..] => 4,
-            _ => token_prefix_len(line),
+        let (method_len, known) = match line {
+            [b'G', b'E', b'T', b' ', ..] => (3, Some(Method::Get)),
+            [b'P', b'O', b'S', b'T', b' ', ..] => (4, Some(Method::Post)),
+            _ => (token_prefix_len(line), None),
         };
         if method_len == 0 || line.get(method_len) != Some(&b' ') {
             return None;
         }
         let target_start = method_len + 1;
-        let target_end = find_non_visible(line, target_start, line.len())?;
+        // The target's end, and its first `?` (where an origin-form's query starts) on the way.
+        let mut target_end = find_non_visible_or(line, target_start, line.len(), b'?')?;
+        let query_at = if line.get(target_end) == Some(&b'?') {
+            let query_at = target_end - target_start;
+            target_end = find_non_visible(line, target_end + 1, line.len())?;
+            Some(query_at)
+        } else {
+            None
+        };
         if target_end == target_start || line.get(target_end) != Some(&b' ') {
             return None;
         }
@@ -51,10 +59,19 @@ impl RequestLine {
             [b'\n', ..] => target_end + 10,
             _ => return None,
         };
-        let version = parse_version(version).ok()?;
-        let method = Method::from_token(line.get(..method_len)?)?;
+        let version = match version {
+            b"HTTP/1.1" => Version::Http11,
+            _ => parse_version(version).ok()?,
+        };
+        let method = match known {
+            Some(method) => method,
+            None => Method::from_token(line.get(..method_len)?)?,
+        };
         let target = line.get(target_start..target_end)?;
-        let parts = TargetParts::parse(method, target).ok()?;
+        let parts = match target {
+            [b'/', ..] if method != Method::Connect => TargetParts::origin(target.len(), query_at),
+            _ => TargetParts::parse(method, target).ok()?,
+        };
         let target = start + target_start..start + target_end;
         let request_line = RequestLine {
             method,

@@ -110,27 +110,74 @@ pub(crate) fn host_prefix_len(bytes: &[u8]) -> usize {
 
 /// Length of the longest prefix of `bytes` whose bytes are all in `class`.
 ///
-/// Looks bytes up eight at a time, so that the lookups don't wait for one another.
+/// Eight bytes at a time, each looked up on its own and the first miss ending the prefix: the
+/// lookups don't wait for one another, and a miss costs no second pass over its word. (Folding
+/// a word's lookups together first, then finding the miss again, cost about 1.5 times as many
+/// instructions per header name.)
 #[inline(always)]
 fn class_prefix_len(bytes: &[u8], class: u8) -> usize {
-    let mut chunks = bytes.chunks_exact(WORD);
     let mut len = 0;
-    for chunk in chunks.by_ref() {
-        if let Ok(array) = <[u8; WORD]>::try_from(chunk) {
-            let all = array
-                .iter()
-                .fold(class, |acc, &b| acc & CLASS[usize::from(b)]);
-            if all == 0 {
-                return len + array.iter().take_while(|&&b| in_class(b, class)).count();
-            }
+    while let Some(word) = bytes.get(len..len + WORD) {
+        if let Some(miss) = word.iter().position(|&b| !in_class(b, class)) {
+            return len + miss;
         }
         len += WORD;
     }
-    len + chunks
-        .remainder()
-        .iter()
-        .take_while(|&&b| in_class(b, class))
-        .count()
+    let tail = bytes.get(len..).unwrap_or_default();
+    len + tail.iter().take_while(|&&b| in_class(b, class)).count()
+}
+
+/// `true` if the token `name` is `lower` (lowercase letters and `-`) in any letter case.
+///
+/// Compares eight (or four) bytes at a time with bit 0x20 set, which lowercases a letter. That is exact
+/// here: the only other byte that setting the bit turns into a letter is that letter's
+/// uppercase, and the only one it turns into `-` is CR, which no token holds. Callers pass a
+/// constant `lower`, so its words fold away.
+#[inline(always)]
+pub(crate) fn token_eq_lower(name: &[u8], lower: &[u8]) -> bool {
+    const CASE: u64 = ONES * 0x20;
+    if name.len() != lower.len() {
+        return false;
+    }
+    if name.len() < WORD / 2 {
+        return name.iter().zip(lower).all(|(&a, &b)| a | 0x20 == b);
+    }
+    if name.len() < WORD {
+        // Two four-byte halves, overlapping if the length is under eight (Host, Expect).
+        let half = |bytes: &[u8], at: usize| {
+            bytes
+                .get(at..at + WORD / 2)
+                .and_then(|w| <[u8; WORD / 2]>::try_from(w).ok())
+                .map(u32::from_le_bytes)
+        };
+        let last = name.len() - WORD / 2;
+        return [0, last]
+            .into_iter()
+            .all(|at| match (half(name, at), half(lower, at)) {
+                (Some(a), Some(b)) => a | 0x2020_2020 == b,
+                _ => false,
+            });
+    }
+    let word = |bytes: &[u8], at: usize| {
+        bytes
+            .get(at..at + WORD)
+            .and_then(|w| <[u8; WORD]>::try_from(w).ok())
+            .map(u64::from_le_bytes)
+    };
+    // Whole words, the last one overlapping the one before it if the length isn't a multiple.
+    let last = name.len() - WORD;
+    let mut at = 0;
+    loop {
+        let at_or_last = at.min(last);
+        match (word(name, at_or_last), word(lower, at_or_last)) {
+            (Some(a), Some(b)) if a | CASE == b => {}
+            _ => return false,
+        }
+        if at_or_last == last {
+            return true;
+        }
+        at += WORD;
+    }
 }
 
 /// `true` for a byte allowed in a header field value (VCHAR, obs-text, SP, HTAB).
@@ -182,6 +229,22 @@ pub(crate) fn trim_ows(mut bytes: &[u8]) -> &[u8] {
     bytes
 }
 
+/// `range` of `bytes` without the `OWS` at either end (as [`trim_ows`] strips it).
+pub(crate) fn trim_ows_range(
+    bytes: &[u8],
+    range: std::ops::Range<usize>,
+) -> std::ops::Range<usize> {
+    let inner = bytes.get(range.clone()).unwrap_or_default();
+    let (mut from, mut to) = (0, inner.len());
+    while let Some(b' ' | b'\t') = inner.get(from) {
+        from += 1;
+    }
+    while to > from && matches!(inner.get(to - 1), Some(b' ' | b'\t')) {
+        to -= 1;
+    }
+    range.start + from..range.start + to
+}
+
 /// The non-empty elements of a comma-separated list (RFC 9110 §5.6.1), each stripped of `OWS`.
 ///
 /// Empty elements (`a, , b`) are skipped, as the RFC requires of recipients.
@@ -223,15 +286,30 @@ fn equal_mask(word: u64, b: u8) -> u64 {
     below_mask(word ^ (ONES * u64::from(b)), 1)
 }
 
-/// Flags bytes of 0x80 and above.
+/// Flags the bytes outside `lo..=0x7e` (`0 < lo <= 0x7e`): control bytes and those below
+/// `lo`, DEL, and 0x80 and above unless `keep_high`. Exact (no borrow crosses a byte): each
+/// sum stays below 0x100 because the high bits are cleared first.
 #[inline(always)]
-fn non_ascii_mask(word: u64) -> u64 {
-    word & HIGHS
+fn outside_mask(word: u64, lo: u8, keep_high: bool) -> u64 {
+    let low7 = word & !HIGHS;
+    // High bit set: at least `lo`; at least 0x7f.
+    let at_least_lo = low7.wrapping_add(ONES * u64::from(0x80 - lo));
+    let is_del = low7.wrapping_add(ONES);
+    let inside = at_least_lo & !is_del;
+    let allowed = if keep_high {
+        inside | word
+    } else {
+        inside & !word
+    };
+    !allowed & HIGHS
 }
 
-/// Index of the first byte in `bytes[from..to]` that `is_special` flags, eight bytes at a time;
-/// `word_mask` must flag exactly the same bytes (see above). `from..to` is clamped to `bytes`,
-/// so this never panics.
+/// Index of the first byte in `bytes[from..to]` that `is_special` flags, sixteen bytes (two
+/// words) at a time; `word_mask` must flag exactly the same bytes (see above). `from..to` is
+/// clamped to `bytes`, so this never panics.
+///
+/// Two words per step halve the loop's compare-and-branch overhead, which in a one-word loop
+/// cost as much as the mask itself.
 #[inline(always)]
 fn find_special(
     bytes: &[u8],
@@ -241,23 +319,32 @@ fn find_special(
     is_special: impl Fn(u8) -> bool,
 ) -> Option<usize> {
     let to = to.min(bytes.len());
-    let region = bytes.get(from..to)?;
-    let mut chunks = region.chunks_exact(WORD);
+    let mut rest = bytes.get(from..to)?;
     let mut offset = from;
-    for chunk in chunks.by_ref() {
-        if let Ok(array) = <[u8; WORD]>::try_from(chunk) {
-            let mask = word_mask(u64::from_le_bytes(array));
-            if mask != 0 {
-                return Some(offset + (mask.trailing_zeros() / 8) as usize);
-            }
+    while let Some((pair, tail)) = rest.split_first_chunk::<{ 2 * WORD }>() {
+        let pair = u128::from_le_bytes(*pair);
+        let low = word_mask(pair as u64);
+        let high = word_mask((pair >> 64) as u64);
+        if low | high != 0 {
+            let bit = if low != 0 {
+                low.trailing_zeros()
+            } else {
+                64 + high.trailing_zeros()
+            };
+            return Some(offset + (bit / 8) as usize);
+        }
+        offset += 2 * WORD;
+        rest = tail;
+    }
+    if let Some((word, tail)) = rest.split_first_chunk::<WORD>() {
+        let mask = word_mask(u64::from_le_bytes(*word));
+        if mask != 0 {
+            return Some(offset + (mask.trailing_zeros() / 8) as usize);
         }
         offset += WORD;
+        rest = tail;
     }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| is_special(b))
-        .map(|i| offset + i)
+    rest.iter().position(|&b| is_special(b)).map(|i| offset + i)
 }
 
 /// Index of the first `byte` in `bytes[from..to]`.
@@ -280,7 +367,7 @@ pub(crate) fn find_field_value_end(bytes: &[u8], from: usize, to: usize) -> Opti
         bytes,
         from,
         to,
-        |w| below_mask(w, 0x20) | equal_mask(w, 0x7f),
+        |w| outside_mask(w, 0x20, true),
         |b| b < 0x20 || b == 0x7f,
     )
 }
@@ -292,8 +379,21 @@ pub(crate) fn find_non_visible(bytes: &[u8], from: usize, to: usize) -> Option<u
         bytes,
         from,
         to,
-        |w| below_mask(w, 0x21) | equal_mask(w, 0x7f) | non_ascii_mask(w),
+        |w| outside_mask(w, 0x21, false),
         |b| !is_visible_ascii(b),
+    )
+}
+
+/// Index of the first byte in `bytes[from..to]` that is not visible ASCII or is `byte` (one
+/// pass where two would look at the same bytes twice).
+#[inline]
+pub(crate) fn find_non_visible_or(bytes: &[u8], from: usize, to: usize, byte: u8) -> Option<usize> {
+    find_special(
+        bytes,
+        from,
+        to,
+        |w| outside_mask(w, 0x21, false) | equal_mask(w, byte),
+        |b| !is_visible_ascii(b) || b == byte,
     )
 }
 
@@ -379,6 +479,9 @@ mod tests {
                 assert_eq!(find_field_value_end(&buf, from, 40), naive_value);
                 let naive_visible = (from..40).find(|&i| !(0x21..=0x7e).contains(&buf[i]));
                 assert_eq!(find_non_visible(&buf, from, 40), naive_visible);
+                let naive_query =
+                    (from..40).find(|&i| !(0x21..=0x7e).contains(&buf[i]) || buf[i] == b'?');
+                assert_eq!(find_non_visible_or(&buf, from, 40, b'?'), naive_query);
             }
         }
     }
@@ -401,10 +504,48 @@ mod tests {
     }
 
     #[test]
+    fn token_names_compare_exactly_in_any_case() {
+        for lower in [
+            &b"host"[..],
+            b"expect",
+            b"connection",
+            b"content-length",
+            b"te",
+        ] {
+            let upper = lower.to_ascii_uppercase();
+            assert!(token_eq_lower(lower, lower));
+            assert!(token_eq_lower(&upper, lower));
+            assert!(!token_eq_lower(&lower[1..], lower));
+            // Every byte at every position: equal exactly when it is the same letter in either
+            // case (or the same non-letter).
+            for at in 0..lower.len() {
+                for b in (0..=255u8).filter(|&b| is_token_byte(b)) {
+                    let mut name = lower.to_vec();
+                    name[at] = b;
+                    let expected = b.eq_ignore_ascii_case(&lower[at]);
+                    assert_eq!(token_eq_lower(&name, lower), expected, "{name:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn trim_ows_strips_only_space_and_tab() {
         assert_eq!(trim_ows(b" \t a b \t"), b"a b");
         assert_eq!(trim_ows(b"\r a \n"), b"\r a \n");
         assert_eq!(trim_ows(b"   "), b"");
+    }
+
+    #[test]
+    fn trim_ows_range_is_trim_ows_as_a_range() {
+        let buf = b"X: \t a b \t\r\n";
+        for start in 0..buf.len() {
+            for end in start..=buf.len() {
+                let range = trim_ows_range(buf, start..end);
+                assert_eq!(&buf[range], trim_ows(&buf[start..end]), "{start}..{end}");
+            }
+        }
+        assert_eq!(trim_ows_range(buf, 5..100), 5..5);
     }
 
     #[test]
