@@ -9,7 +9,7 @@
 //! HEAD is one of `benches/heads`' names (`curl_get`, `curl_post`, `firefox_css`,
 //! `chrome_navigation`). Instructions per parse are the difference between two runs with
 //! different N, divided by the difference in N, which cancels the process's fixed cost.
-//! `ci/callgrind-parse.sh` does exactly that for every (parser, head) pair and prints the table.
+//! `scripts/callgrind-parse.sh` does exactly that for every (parser, head) pair and prints the table.
 //!
 //! `webpool-bytewise` parses the head as it would arrive one byte per read (one parser, each
 //! longer prefix), as `benches/parse.rs`'s `byte_at_a_time` does.
@@ -35,7 +35,7 @@ fn main() -> ExitCode {
             let (ours, theirs) = (webpool_head_len(input, &limits), httparse_head_len(input));
             assert_eq!(ours, theirs, "{name}: both parsers read the whole head");
         }
-        println!("parse_instructions: run under callgrind via ci/callgrind-parse.sh");
+        println!("parse_instructions: run under callgrind via scripts/callgrind-parse.sh");
         return ExitCode::SUCCESS;
     }
     let [parser, head, count] = args.as_slice() else {

@@ -32,7 +32,7 @@
 //! `scan_field_line`), which name the defect. The hot functions are `#[inline]` or
 //! `#[inline(always)]`: each is called from one place here, and without the hint the split into
 //! files left them out of line (callgrind: 14% more instructions per head).
-//! `ci/callgrind-parse.sh` counts the instructions per head against httparse.
+//! `scripts/callgrind-parse.sh` counts the instructions per head against httparse.
 
 use std::ops::Range;
 

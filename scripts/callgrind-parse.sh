@@ -2,8 +2,8 @@
 # Instructions per request-head parse, webpool against httparse, counted by callgrind: on a
 # loaded machine instruction counts are stable where criterion's wall times are not.
 #
-#   bash ci/callgrind-parse.sh            # the table
-#   bash ci/callgrind-parse.sh --profile  # and an inclusive, annotated profile of webpool's
+#   bash scripts/callgrind-parse.sh            # the table
+#   bash scripts/callgrind-parse.sh --profile  # and an inclusive, annotated profile of webpool's
 #                                         # parse of each head, in target/callgrind-parse/
 #
 # For each (parser, head) it runs benches/parse_instructions.rs under callgrind twice, parsing
