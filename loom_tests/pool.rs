@@ -232,6 +232,46 @@ fn close_releases_a_producer_waiting_for_room() {
     );
 }
 
+/// 6c. `close` releases *every* producer waiting for room, not just one: two producers asleep
+/// on a full queue both get their job back while the worker is still busy (so no freed slot
+/// wakes the second). Waking one sleeper per close (a `notify_one` where `notify_all` belongs)
+/// leaves the other asleep, which model 6b cannot see (found by the mutation run,
+/// ci/mutants.sh).
+#[test]
+fn close_releases_every_producer_waiting_for_room() {
+    check(
+        "close_releases_every_producer_waiting_for_room",
+        LARGE_MODEL,
+        || {
+            let pool = Arc::new(pool(1, 1));
+            let (started, release) = (Gate::new(), Gate::new());
+            let (started_job, release_job) = (started.clone(), release.clone());
+            pool.execute(move || {
+                started_job.open();
+                release_job.wait();
+            })
+            .unwrap();
+            started.wait();
+            pool.execute(|| {}).unwrap(); // the queue is now full
+            let late = counter();
+            let producers: Vec<_> = (0..2)
+                .map(|_| {
+                    let (pool, late) = (Arc::clone(&pool), Arc::clone(&late));
+                    loom::thread::spawn(move || pool.execute(bump(&late)).is_err())
+                })
+                .collect();
+            pool.close();
+            for producer in producers {
+                assert!(producer.join().unwrap(), "a job was accepted after close");
+            }
+            release.open();
+            let stats = sole(pool).shutdown();
+            assert_eq!(late.load(Ordering::SeqCst), 0);
+            assert_eq!(stats.completed, 2);
+        },
+    );
+}
+
 /// 7. `try_execute` never waits: on a full queue it hands the very closure back, and after
 /// shutdown has begun it hands it back too.
 #[test]
@@ -391,5 +431,67 @@ fn two_producers_share_a_full_queue() {
         other.join().unwrap();
         sole(pool).shutdown();
         assert_eq!(ran.load(Ordering::SeqCst), 3);
+    });
+}
+
+/// 13. The public queries are exact when nothing moves: `threads`, `queue_capacity`,
+/// `queued` on each shape of the ring (head before the tail, the tail a lap ahead, full),
+/// `stats`, `is_closed` before and after `close`, and the `Debug` output that shows them. No
+/// other model asserts these, so a query returning anything at all passed the suite (found by
+/// the mutation run, ci/mutants.sh).
+#[test]
+fn public_queries_are_exact_at_rest() {
+    check("public_queries_are_exact_at_rest", SMALL_MODEL, || {
+        let pool = pool(1, 3);
+        assert_eq!((pool.threads(), pool.queue_capacity()), (1, 3));
+        let (started, release) = (Gate::new(), Gate::new());
+        let (started_job, release_job) = (started.clone(), release.clone());
+        pool.execute(move || {
+            started_job.open();
+            release_job.wait();
+        })
+        .unwrap();
+        started.wait(); // the worker holds the first job; its slot is free again
+        assert_eq!(pool.queued(), 0);
+        let ran = counter();
+        // Positions 1 and 2, then 0 of the next lap, then full: head 1 < tail 2, then the
+        // tail's index (0) below the head's, then equal indices a lap apart.
+        for queued in 1..=3 {
+            pool.execute(bump(&ran)).unwrap();
+            assert_eq!(pool.queued(), queued);
+        }
+        assert!(pool.try_execute(|| {}).unwrap_err().is_full());
+        let busy = Stats {
+            queued: 3,
+            running: 1,
+            completed: 0,
+            panicked: 0,
+        };
+        assert_eq!(pool.stats(), busy);
+        assert!(!pool.is_closed());
+        let shown = format!("{pool:?}");
+        assert!(
+            shown.contains("threads: 1") && shown.contains("queue_capacity: 3"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("closed: false") && shown.contains("queued: 3"),
+            "{shown}"
+        );
+        pool.close();
+        assert!(pool.is_closed());
+        assert!(format!("{pool:?}").contains("closed: true"));
+        release.open();
+        let end = pool.shutdown();
+        assert_eq!(ran.load(Ordering::SeqCst), 3);
+        assert_eq!(
+            end,
+            Stats {
+                queued: 0,
+                running: 0,
+                completed: 4,
+                panicked: 0
+            }
+        );
     });
 }
