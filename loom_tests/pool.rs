@@ -393,6 +393,24 @@ fn stats_are_consistent_at_quiescence() {
     });
 }
 
+/// 10b. `stats` read while the one job moves from queued to running to finished counts it at
+/// most once: each counter is read after the later stages (finished, then taken, then the
+/// queue), through Acquire loads that pair with the worker's Release stores. With one job, any
+/// reordering the orderings allow shows as a total above one, which model 10's two jobs can
+/// hide (found by the mutation run, ci/mutants.sh).
+#[test]
+fn stats_never_count_a_moving_job_twice() {
+    check("stats_never_count_a_moving_job_twice", SMALL_MODEL, || {
+        let pool = pool(1, 1);
+        pool.execute(|| {}).unwrap();
+        let mid = pool.stats();
+        let counted = mid.queued as u64 + mid.running as u64 + mid.completed + mid.panicked;
+        assert!(counted <= 1, "the job was counted twice: {mid:?}");
+        let end = pool.shutdown();
+        assert_eq!((end.completed, end.queued, end.running), (1, 0, 0));
+    });
+}
+
 /// 11. `shutdown_now` discards what no worker started and runs nothing afterwards: every job
 /// is either run or discarded, exactly once. (One worker races the caller's discarding; with
 /// two, the model takes minutes for nothing new.)
