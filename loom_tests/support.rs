@@ -35,9 +35,18 @@ where
     if fail_fast() {
         // The mutation run (ci/mutants.sh) needs only "did any model fail", as soon as one
         // does: end the whole test binary now rather than let the harness's other threads
-        // finish their models (minutes each). loom has already printed the failing panic.
-        if std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).is_err() {
-            eprintln!("loom model {name}: FAILED (WEBPOOL_LOOM_FAIL_FAST: exiting)");
+        // finish their models (minutes each).
+        if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+            let message = payload
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+                .unwrap_or("(no message)");
+            // Straight to the process's stderr: `eprintln!` (and the panic message) go to the
+            // test harness's capture buffer, which `exit` throws away.
+            let report =
+                format!("loom model {name}: FAILED (WEBPOOL_LOOM_FAIL_FAST: exiting): {message}\n");
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), report.as_bytes());
             std::process::exit(101);
         }
     } else {
