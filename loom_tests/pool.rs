@@ -516,3 +516,83 @@ fn public_queries_are_exact_at_rest() {
         );
     });
 }
+
+/// Opens a gate when dropped: a job holding one tells the model whether it was discarded
+/// (dropped unrun) or ran (dropped after running).
+struct OpenOnDrop(Gate);
+
+impl Drop for OpenOnDrop {
+    fn drop(&mut self) {
+        self.0.open();
+    }
+}
+
+/// 11b. `shutdown_now` discards a queued job that no worker can start, and reports it: the
+/// only worker is blocked in a job until the queued job is dropped, so the job is discarded
+/// (never run), `shutdown_now` returns 1, and it does not wait for the queue to drain (it
+/// would wait forever). Model 11 passes a `shutdown_now` that only drains and joins (found by
+/// the mutation run, ci/mutants.sh).
+#[test]
+fn shutdown_now_discards_what_no_worker_started() {
+    check(
+        "shutdown_now_discards_what_no_worker_started",
+        SMALL_MODEL,
+        || {
+            let pool = pool(1, 1);
+            let (started, release) = (Gate::new(), Gate::new());
+            let (started_job, release_job) = (started.clone(), release.clone());
+            pool.execute(move || {
+                started_job.open();
+                release_job.wait();
+            })
+            .unwrap();
+            started.wait();
+            let ran = counter();
+            let (guard, ran_job) = (OpenOnDrop(release), Arc::clone(&ran));
+            pool.execute(move || {
+                let _guard = guard;
+                ran_job.fetch_add(1, Ordering::SeqCst);
+            })
+            .unwrap();
+            assert_eq!(pool.shutdown_now(), 1);
+            assert_eq!(ran.load(Ordering::SeqCst), 0);
+        },
+    );
+}
+
+/// 11c. `detach` gives up without waiting and returns the counters as they were: with the
+/// only worker blocked in a job, it returns at once with that job running, and the worker
+/// still finishes the job and exits once released (loom checks that it does).
+#[test]
+fn detach_returns_at_once_with_the_counters() {
+    check(
+        "detach_returns_at_once_with_the_counters",
+        SMALL_MODEL,
+        || {
+            let pool = pool(1, 1);
+            let (started, release) = (Gate::new(), Gate::new());
+            let (started_job, release_job) = (started.clone(), release.clone());
+            let done = counter();
+            let done_job = Arc::clone(&done);
+            pool.execute(move || {
+                started_job.open();
+                release_job.wait();
+                done_job.fetch_add(1, Ordering::SeqCst);
+            })
+            .unwrap();
+            started.wait();
+            let stats = pool.detach();
+            assert_eq!(
+                stats,
+                Stats {
+                    queued: 0,
+                    running: 1,
+                    completed: 0,
+                    panicked: 0
+                }
+            );
+            assert_eq!(done.load(Ordering::SeqCst), 0);
+            release.open();
+        },
+    );
+}
