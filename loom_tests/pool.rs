@@ -11,7 +11,7 @@ mod support;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::sync::{Arc, Mutex};
 use support::{check, silence_expected_panics, Gate, LARGE_MODEL, SMALL_MODEL};
-use webpool::{Builder, ExecuteError, Stats, ThreadPool};
+use webpool::{Builder, ExecuteError, PoolCreationError, Stats, ThreadPool};
 
 /// A pool of `threads` workers whose queue holds `capacity` jobs.
 fn pool(threads: usize, capacity: usize) -> ThreadPool {
@@ -457,22 +457,46 @@ fn two_producers_share_a_full_queue() {
 
 /// 13. The public queries are exact when nothing moves: `threads`, `queue_capacity`,
 /// `queued` on each shape of the ring (head before the tail, the tail a lap ahead, full),
-/// `stats`, `is_closed` before and after `close`, and the `Debug` output that shows them. No
+/// `stats`, `is_closed` before and after `close`, the `Debug` output that shows them, the
+/// workers' names, and the builder's refusals (too many threads, none, no queue). No
 /// other model asserts these, so a query returning anything at all passed the suite (found by
 /// the mutation run, ci/mutants.sh).
 #[test]
 fn public_queries_are_exact_at_rest() {
     check("public_queries_are_exact_at_rest", SMALL_MODEL, || {
-        let pool = pool(1, 3);
+        // The builder's refusals come before any thread is started.
+        let refused = |builder: Builder| builder.build().map(|_| ()).unwrap_err();
+        assert!(matches!(
+            refused(Builder::new().threads(Builder::MAX_THREADS + 1)),
+            PoolCreationError::TooManyThreads(_)
+        ));
+        assert!(matches!(
+            refused(Builder::new().threads(0)),
+            PoolCreationError::ZeroThreads
+        ));
+        assert!(matches!(
+            refused(Builder::new().threads(1).queue_capacity(0)),
+            PoolCreationError::ZeroCapacity
+        ));
+        let pool = Builder::new()
+            .threads(1)
+            .queue_capacity(3)
+            .thread_name("model")
+            .build()
+            .expect("loom can start the worker");
         assert_eq!((pool.threads(), pool.queue_capacity()), (1, 3));
         let (started, release) = (Gate::new(), Gate::new());
         let (started_job, release_job) = (started.clone(), release.clone());
+        let name = Arc::new(Mutex::new(None));
+        let name_job = Arc::clone(&name);
         pool.execute(move || {
+            *name_job.lock().unwrap() = loom::thread::current().name().map(str::to_owned);
             started_job.open();
             release_job.wait();
         })
         .unwrap();
         started.wait(); // the worker holds the first job; its slot is free again
+        assert_eq!(name.lock().unwrap().as_deref(), Some("model-0"));
         assert_eq!(pool.queued(), 0);
         let ran = counter();
         // Positions 1 and 2, then 0 of the next lap, then full: head 1 < tail 2, then the
