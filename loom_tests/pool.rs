@@ -297,14 +297,14 @@ fn try_execute_hands_the_job_back_when_full_or_closed() {
 
             let refused = counter();
             let full = pool.try_execute(bump(&refused)).unwrap_err();
-            assert!(full.is_full());
+            assert!(full.is_full() && !full.is_shut_down());
             full.into_inner()(); // the same closure: running it bumps `refused`
             assert_eq!(refused.load(Ordering::SeqCst), 1);
 
             release.open();
             pool.close();
             let closed = pool.try_execute(bump(&refused)).unwrap_err();
-            assert!(closed.is_shut_down());
+            assert!(closed.is_shut_down() && !closed.is_full());
             closed.into_inner()();
             assert_eq!(refused.load(Ordering::SeqCst), 2);
 
