@@ -11,7 +11,7 @@ mod support;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::sync::{Arc, Mutex};
 use support::{check, silence_expected_panics, Gate, LARGE_MODEL, SMALL_MODEL};
-use webpool::{Builder, ExecuteError, Stats, ThreadPool};
+use webpool::{Builder, ExecuteError, PoolCreationError, Stats, ThreadPool};
 
 /// A pool of `threads` workers whose queue holds `capacity` jobs.
 fn pool(threads: usize, capacity: usize) -> ThreadPool {
@@ -81,7 +81,10 @@ fn shutdown_of_an_idle_pool_never_deadlocks() {
         "shutdown_of_an_idle_pool_never_deadlocks",
         SMALL_MODEL,
         || {
-            let stats = pool(2, 1).shutdown();
+            let pool = pool(2, 1);
+            // More than one, so that a `threads` that answers 1 fails (model 13 has one worker).
+            assert_eq!(pool.threads(), 2);
+            let stats = pool.shutdown();
             assert_eq!(stats, Stats::default());
         },
     );
@@ -232,6 +235,46 @@ fn close_releases_a_producer_waiting_for_room() {
     );
 }
 
+/// 6c. `close` releases *every* producer waiting for room, not just one: two producers asleep
+/// on a full queue both get their job back while the worker is still busy (so no freed slot
+/// wakes the second). Waking one sleeper per close (a `notify_one` where `notify_all` belongs)
+/// leaves the other asleep, which model 6b cannot see (found by the mutation run,
+/// ci/mutants.sh).
+#[test]
+fn close_releases_every_producer_waiting_for_room() {
+    check(
+        "close_releases_every_producer_waiting_for_room",
+        LARGE_MODEL,
+        || {
+            let pool = Arc::new(pool(1, 1));
+            let (started, release) = (Gate::new(), Gate::new());
+            let (started_job, release_job) = (started.clone(), release.clone());
+            pool.execute(move || {
+                started_job.open();
+                release_job.wait();
+            })
+            .unwrap();
+            started.wait();
+            pool.execute(|| {}).unwrap(); // the queue is now full
+            let late = counter();
+            let producers: Vec<_> = (0..2)
+                .map(|_| {
+                    let (pool, late) = (Arc::clone(&pool), Arc::clone(&late));
+                    loom::thread::spawn(move || pool.execute(bump(&late)).is_err())
+                })
+                .collect();
+            pool.close();
+            for producer in producers {
+                assert!(producer.join().unwrap(), "a job was accepted after close");
+            }
+            release.open();
+            let stats = sole(pool).shutdown();
+            assert_eq!(late.load(Ordering::SeqCst), 0);
+            assert_eq!(stats.completed, 2);
+        },
+    );
+}
+
 /// 7. `try_execute` never waits: on a full queue it hands the very closure back, and after
 /// shutdown has begun it hands it back too.
 #[test]
@@ -254,14 +297,14 @@ fn try_execute_hands_the_job_back_when_full_or_closed() {
 
             let refused = counter();
             let full = pool.try_execute(bump(&refused)).unwrap_err();
-            assert!(full.is_full());
+            assert!(full.is_full() && !full.is_shut_down());
             full.into_inner()(); // the same closure: running it bumps `refused`
             assert_eq!(refused.load(Ordering::SeqCst), 1);
 
             release.open();
             pool.close();
             let closed = pool.try_execute(bump(&refused)).unwrap_err();
-            assert!(closed.is_shut_down());
+            assert!(closed.is_shut_down() && !closed.is_full());
             closed.into_inner()();
             assert_eq!(refused.load(Ordering::SeqCst), 2);
 
@@ -353,6 +396,24 @@ fn stats_are_consistent_at_quiescence() {
     });
 }
 
+/// 10b. `stats` read while the one job moves from queued to running to finished counts it at
+/// most once: each counter is read after the later stages (finished, then taken, then the
+/// queue), through Acquire loads that pair with the worker's Release stores. With one job, any
+/// reordering the orderings allow shows as a total above one, which model 10's two jobs can
+/// hide (found by the mutation run, ci/mutants.sh).
+#[test]
+fn stats_never_count_a_moving_job_twice() {
+    check("stats_never_count_a_moving_job_twice", SMALL_MODEL, || {
+        let pool = pool(1, 1);
+        pool.execute(|| {}).unwrap();
+        let mid = pool.stats();
+        let counted = mid.queued as u64 + mid.running as u64 + mid.completed + mid.panicked;
+        assert!(counted <= 1, "the job was counted twice: {mid:?}");
+        let end = pool.shutdown();
+        assert_eq!((end.completed, end.queued, end.running), (1, 0, 0));
+    });
+}
+
 /// 11. `shutdown_now` discards what no worker started and runs nothing afterwards: every job
 /// is either run or discarded, exactly once. (One worker races the caller's discarding; with
 /// two, the model takes minutes for nothing new.)
@@ -392,4 +453,170 @@ fn two_producers_share_a_full_queue() {
         sole(pool).shutdown();
         assert_eq!(ran.load(Ordering::SeqCst), 3);
     });
+}
+
+/// 13. The public queries are exact when nothing moves: `threads`, `queue_capacity`,
+/// `queued` on each shape of the ring (head before the tail, the tail a lap ahead, full),
+/// `stats`, `is_closed` before and after `close`, the `Debug` output that shows them, the
+/// workers' names, and the builder's refusals (too many threads, none, no queue). No
+/// other model asserts these, so a query returning anything at all passed the suite (found by
+/// the mutation run, ci/mutants.sh).
+#[test]
+fn public_queries_are_exact_at_rest() {
+    check("public_queries_are_exact_at_rest", SMALL_MODEL, || {
+        // The builder's refusals come before any thread is started.
+        let refused = |builder: Builder| builder.build().map(|_| ()).unwrap_err();
+        assert!(matches!(
+            refused(Builder::new().threads(Builder::MAX_THREADS + 1)),
+            PoolCreationError::TooManyThreads(_)
+        ));
+        assert!(matches!(
+            refused(Builder::new().threads(0)),
+            PoolCreationError::ZeroThreads
+        ));
+        assert!(matches!(
+            refused(Builder::new().threads(1).queue_capacity(0)),
+            PoolCreationError::ZeroCapacity
+        ));
+        let pool = Builder::new()
+            .threads(1)
+            .queue_capacity(3)
+            .thread_name("model")
+            .build()
+            .expect("loom can start the worker");
+        assert_eq!((pool.threads(), pool.queue_capacity()), (1, 3));
+        let (started, release) = (Gate::new(), Gate::new());
+        let (started_job, release_job) = (started.clone(), release.clone());
+        let name = Arc::new(Mutex::new(None));
+        let name_job = Arc::clone(&name);
+        pool.execute(move || {
+            *name_job.lock().unwrap() = loom::thread::current().name().map(str::to_owned);
+            started_job.open();
+            release_job.wait();
+        })
+        .unwrap();
+        started.wait(); // the worker holds the first job; its slot is free again
+        assert_eq!(name.lock().unwrap().as_deref(), Some("model-0"));
+        assert_eq!(pool.queued(), 0);
+        let ran = counter();
+        // Positions 1 and 2, then 0 of the next lap, then full: head 1 < tail 2, then the
+        // tail's index (0) below the head's, then equal indices a lap apart.
+        for queued in 1..=3 {
+            pool.execute(bump(&ran)).unwrap();
+            assert_eq!(pool.queued(), queued);
+        }
+        assert!(pool.try_execute(|| {}).unwrap_err().is_full());
+        let busy = Stats {
+            queued: 3,
+            running: 1,
+            completed: 0,
+            panicked: 0,
+        };
+        assert_eq!(pool.stats(), busy);
+        assert!(!pool.is_closed());
+        let shown = format!("{pool:?}");
+        assert!(
+            shown.contains("threads: 1") && shown.contains("queue_capacity: 3"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("closed: false") && shown.contains("queued: 3"),
+            "{shown}"
+        );
+        pool.close();
+        assert!(pool.is_closed());
+        assert!(format!("{pool:?}").contains("closed: true"));
+        release.open();
+        let end = pool.shutdown();
+        assert_eq!(ran.load(Ordering::SeqCst), 3);
+        assert_eq!(
+            end,
+            Stats {
+                queued: 0,
+                running: 0,
+                completed: 4,
+                panicked: 0
+            }
+        );
+    });
+}
+
+/// Opens a gate when dropped: a job holding one tells the model whether it was discarded
+/// (dropped unrun) or ran (dropped after running).
+struct OpenOnDrop(Gate);
+
+impl Drop for OpenOnDrop {
+    fn drop(&mut self) {
+        self.0.open();
+    }
+}
+
+/// 11b. `shutdown_now` discards a queued job that no worker can start, and reports it: the
+/// only worker is blocked in a job until the queued job is dropped, so the job is discarded
+/// (never run), `shutdown_now` returns 1, and it does not wait for the queue to drain (it
+/// would wait forever). Model 11 passes a `shutdown_now` that only drains and joins (found by
+/// the mutation run, ci/mutants.sh).
+#[test]
+fn shutdown_now_discards_what_no_worker_started() {
+    check(
+        "shutdown_now_discards_what_no_worker_started",
+        SMALL_MODEL,
+        || {
+            let pool = pool(1, 1);
+            let (started, release) = (Gate::new(), Gate::new());
+            let (started_job, release_job) = (started.clone(), release.clone());
+            pool.execute(move || {
+                started_job.open();
+                release_job.wait();
+            })
+            .unwrap();
+            started.wait();
+            let ran = counter();
+            let (guard, ran_job) = (OpenOnDrop(release), Arc::clone(&ran));
+            pool.execute(move || {
+                let _guard = guard;
+                ran_job.fetch_add(1, Ordering::SeqCst);
+            })
+            .unwrap();
+            assert_eq!(pool.shutdown_now(), 1);
+            assert_eq!(ran.load(Ordering::SeqCst), 0);
+        },
+    );
+}
+
+/// 11c. `detach` gives up without waiting and returns the counters as they were: with the
+/// only worker blocked in a job, it returns at once with that job running, and the worker
+/// still finishes the job and exits once released (loom checks that it does).
+#[test]
+fn detach_returns_at_once_with_the_counters() {
+    check(
+        "detach_returns_at_once_with_the_counters",
+        SMALL_MODEL,
+        || {
+            let pool = pool(1, 1);
+            let (started, release) = (Gate::new(), Gate::new());
+            let (started_job, release_job) = (started.clone(), release.clone());
+            let done = counter();
+            let done_job = Arc::clone(&done);
+            pool.execute(move || {
+                started_job.open();
+                release_job.wait();
+                done_job.fetch_add(1, Ordering::SeqCst);
+            })
+            .unwrap();
+            started.wait();
+            let stats = pool.detach();
+            assert_eq!(
+                stats,
+                Stats {
+                    queued: 0,
+                    running: 1,
+                    completed: 0,
+                    panicked: 0
+                }
+            );
+            assert_eq!(done.load(Ordering::SeqCst), 0);
+            release.open();
+        },
+    );
 }

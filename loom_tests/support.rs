@@ -26,13 +26,41 @@ where
     let counted = std::sync::Arc::clone(&iterations);
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = Some(bound);
-    builder.check(move || {
-        counted.fetch_add(1, StdOrdering::SeqCst);
-        model();
-    });
+    let run = move || {
+        builder.check(move || {
+            counted.fetch_add(1, StdOrdering::SeqCst);
+            model();
+        })
+    };
+    if fail_fast() {
+        // The mutation run (ci/mutants.sh) needs only "did any model fail", as soon as one
+        // does: end the whole test binary now rather than let the harness's other threads
+        // finish their models (minutes each).
+        if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+            let message = payload
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+                .unwrap_or("(no message)");
+            // Straight to the process's stderr: `eprintln!` (and the panic message) go to the
+            // test harness's capture buffer, which `exit` throws away.
+            let report =
+                format!("loom model {name}: FAILED (WEBPOOL_LOOM_FAIL_FAST: exiting): {message}\n");
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), report.as_bytes());
+            std::process::exit(101);
+        }
+    } else {
+        run();
+    }
     let explored = iterations.load(StdOrdering::SeqCst);
     eprintln!("loom model {name}: {explored} interleavings, preemption bound {bound}");
     assert!(explored > 1, "{name} explored a single interleaving");
+}
+
+/// Whether `WEBPOOL_LOOM_FAIL_FAST` is set (to anything but `0`): the first failing model
+/// ends the test binary, with exit code 101, instead of failing its test.
+pub fn fail_fast() -> bool {
+    std::env::var_os("WEBPOOL_LOOM_FAIL_FAST").is_some_and(|value| value != "0")
 }
 
 /// The preemption bound: `LOOM_MAX_PREEMPTIONS` if set, else the model's default.

@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# A mutation score for the loom suite (issue 12, item 4): how many injected bugs the loom
+# models catch. Not a CI gate (hours on a 2-core machine); a tool to run after changing the
+# pool or its models. Two kinds of mutant:
+#
+# - cargo-mutants' generic ones (function bodies, operators) over src/pool/ (tested by the
+#   models that drive the pool: loom_pool, loom_server) and src/sync/mpsc.rs (loom_channel);
+# - the protocol mutants of ci/mutants/protocol/*.patch: the bugs a reviewer fears in this code
+#   (a fence removed, an ordering weakened, a wake-up dropped, a check moved across a
+#   registration), each a patch whose header says which fear it encodes. A patch that no longer
+#   applies stops the run: regenerate it against the new code.
+#
+# Every mutant runs in two stages. Stage 1 runs the models at a preemption bound of
+# $MUTANTS_QUICK_BOUND (default 1): most mutants die there in seconds. Stage 2 re-runs the
+# survivors with the models' own bounds, the full loom suite; only a mutant that passes that
+# counts as missed. Killing at a lower bound is sound: loom's bounded search at bound 1 explores
+# a subset of the executions explored at 2 or 3, so a failure there is a failure of the full
+# suite too. In both stages WEBPOOL_LOOM_FAIL_FAST=1 makes the first failing model end its test
+# binary (loom_tests/support.rs), and cargo test stops at the first failing binary.
+#
+# Usage: bash ci/mutants.sh [cargo|protocol|all] [extra cargo-mutants args...]
+#   cargo     cargo-mutants over src/pool/ and src/sync/mpsc.rs
+#   protocol  the patches of ci/mutants/protocol/
+#   all       both (the default)
+# Extra arguments go to cargo-mutants (e.g. `--re wait_list` to run a few, `--list` to list).
+# Environment: MUTANTS_QUICK_BOUND (stage 1 bound), MUTANTS_TIMEOUT (seconds per stage-2 test
+# run, default 900; the full suite takes about 300 s here), MUTANTS_STAGE2=0 (stage 1 only),
+# MUTANTS_OUT (results, default target-mutants/out), MUTANTS_PROTOCOL_RE (only the patches whose
+# names match this regex), MUTANTS_RESUME=1 (resume an interrupted run: cargo-mutants with
+# --iterate; the protocol stage skips the patches already in its outcomes file).
+# Results: $MUTANTS_OUT/{pool,mpsc}/mutants.out/ (cargo-mutants' caught.txt, missed.txt,
+# timeout.txt, unviable.txt) and $MUTANTS_OUT/protocol.txt (one line per patch). Mutants known
+# to be equivalent are listed, with reasons, in ci/mutants/equivalent.txt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+mode=${1:-all}
+shift || true
+case "$mode" in
+    cargo | protocol | all) ;;
+    *)
+        echo "usage: bash ci/mutants.sh [cargo|protocol|all] [cargo-mutants args...]" >&2
+        exit 2
+        ;;
+esac
+
+# The model-checking build: loom, overflow checks on (release turns them off, and a counter
+# that wraps would be invisible to every model), no -D warnings (a mutant that leaves a
+# variable unused is still a mutant to test). Target dirs of their own, each shared by every
+# mutant of its kind, so that only the webpool crate is rebuilt for each; one per kind, so that
+# `cargo` and `protocol` can run at once: cargo names a path package's binaries without its
+# path, so the two scratch trees would overwrite each other's test binaries in one dir.
+export RUSTFLAGS="--cfg loom -C overflow-checks=on"
+target_base=${MUTANTS_TARGET_DIR:-$root/target-mutants}
+export WEBPOOL_LOOM_FAIL_FAST=1
+quick_bound=${MUTANTS_QUICK_BOUND:-1}
+full_timeout=${MUTANTS_TIMEOUT:-900}
+out=${MUTANTS_OUT:-$root/target-mutants/out}
+mkdir -p "$out"
+
+# CI machines start with nothing: install the pinned version when missing.
+# The version the figures in the README were measured with.
+mutants_version=27.0.0
+if ! cargo mutants --version >/dev/null 2>&1; then
+    cargo install cargo-mutants --locked --version "$mutants_version"
+fi
+
+start=$(date +%s)
+elapsed() { echo "$(($(date +%s) - start))s"; }
+
+# cargo_mutants NAME TEST_TARGETS FILES... : the generic mutants of FILES, tested by the test
+# binaries TEST_TARGETS (space-separated), in two stages.
+cargo_mutants() {
+    local name=$1 targets=$2
+    shift 2
+    # Not mutated: the unit tests inside src/ (`mod tests`, compiled out under loom), and
+    # error.rs's messages and conversions (Display, Debug, source, From): text, not behaviour
+    # under concurrency, pinned by `cargo test` (tests/), not by the models.
+    local args=(--no-shuffle --profile release --output "$out/$name"
+        --exclude-re 'tests::' --exclude-re 'src/pool/error\.rs.*(fmt|source|from)')
+    local file target
+    for file in "$@"; do args+=(--file "$file"); done
+    # --cargo-arg, not --cargo-test-arg: the build step (`cargo test --no-run`) too builds only
+    # these test binaries, not every test and binary of the crate.
+    for target in $targets; do args+=(--cargo-arg "--test=$target"); done
+    export CARGO_TARGET_DIR="$target_base/cargo"
+    local resume=()
+    [ "${MUTANTS_RESUME:-0}" = 1 ] && [ -d "$out/$name/mutants.out" ] && resume=(--iterate)
+    echo "== cargo-mutants $name: stage 1 (preemption bound $quick_bound) =="
+    # The baseline (the unmutated tree) is checked here; --timeout: a killed mutant's models
+    # take seconds at bound 1, the whole set about 10 s on this machine.
+    LOOM_MAX_PREEMPTIONS=$quick_bound cargo mutants "${args[@]}" "${resume[@]}" --timeout 120 \
+        "${extra[@]}" || true
+    local dir="$out/$name/mutants.out"
+    rm -rf "$out/$name/stage1"
+    cp -r "$dir" "$out/$name/stage1"
+    if [ "${MUTANTS_STAGE2:-1}" = 1 ] && { [ -s "$dir/missed.txt" ] || [ -s "$dir/timeout.txt" ]; }; then
+        echo "== cargo-mutants $name: stage 2 (the models' own bounds) for what stage 1 missed =="
+        # --iterate skips what stage 1 caught or found unviable, and keeps those results.
+        env -u LOOM_MAX_PREEMPTIONS cargo mutants "${args[@]}" --iterate --baseline skip \
+            --timeout "$full_timeout" "${extra[@]}" || true
+    fi
+    echo "cargo-mutants $name: caught $(cat "$dir"/caught.txt "$dir"/previously_caught.txt 2>/dev/null | wc -l)," \
+        "missed $(wc -l <"$dir/missed.txt")," \
+        "timeout $(wc -l <"$dir/timeout.txt"), unviable $(wc -l <"$dir/unviable.txt"), after $(elapsed)"
+}
+
+# run_models BOUND TIMEOUT TARGETS... : the loom models in TARGETS in the scratch tree; 0 if
+# every model passed, 124 on a timeout, else the failure's exit code.
+run_models() {
+    local bound=$1 limit=$2
+    shift 2
+    local test_args=()
+    local target
+    for target in "$@"; do test_args+=(--test "$target"); done
+    local status=0
+    if [ -n "$bound" ]; then
+        LOOM_MAX_PREEMPTIONS=$bound timeout -k 10 "$limit" \
+            cargo test --release --manifest-path "$scratch/Cargo.toml" "${test_args[@]}" || status=$?
+    else
+        env -u LOOM_MAX_PREEMPTIONS timeout -k 10 "$limit" \
+            cargo test --release --manifest-path "$scratch/Cargo.toml" "${test_args[@]}" || status=$?
+    fi
+    return "$status"
+}
+
+protocol_mutants() {
+    export CARGO_TARGET_DIR="$target_base/protocol"
+    scratch="$target_base/protocol-src"
+    local results="$out/protocol.txt" logs="$out/protocol-logs"
+    mkdir -p "$logs"
+    # A scratch copy of the tracked files, so the checkout is never touched.
+    rm -rf "$scratch"
+    mkdir -p "$scratch"
+    git ls-files -z | xargs -0 cp --parents -t "$scratch"
+    # A repository of its own: inside the checkout, `git apply` would resolve the patches'
+    # paths against the checkout's root instead.
+    git -C "$scratch" init -q
+    local patches=(ci/mutants/protocol/*.patch)
+    # Fail loudly, before testing anything, if any patch no longer applies.
+    local patch bad=0
+    for patch in "${patches[@]}"; do
+        if ! (cd "$scratch" && git apply --check "$root/$patch"); then
+            echo "PROTOCOL MUTANT NO LONGER APPLIES: $patch" >&2
+            bad=1
+        fi
+    done
+    [ "$bad" = 0 ] || exit 1
+    echo "== protocol mutants: baseline (unmutated) =="
+    if ! run_models "$quick_bound" 600 loom_pool loom_server >"$logs/baseline.log" 2>&1; then
+        echo "the unmutated models fail at bound $quick_bound: see $logs/baseline.log" >&2
+        exit 1
+    fi
+    [ "${MUTANTS_RESUME:-0}" = 1 ] || : >"$results"
+    for patch in "${patches[@]}"; do
+        local name
+        name=$(basename "$patch" .patch)
+        if [[ ! "$name" =~ ${MUTANTS_PROTOCOL_RE:-.} ]]; then
+            continue
+        fi
+        if [ "${MUTANTS_RESUME:-0}" = 1 ] && grep -q "^$name " "$results"; then
+            continue
+        fi
+        (cd "$scratch" && git apply "$root/$patch")
+        local t0 outcome status=0 log="$logs/$name.log"
+        t0=$(date +%s)
+        if ! cargo test --release --no-run --manifest-path "$scratch/Cargo.toml" \
+            --test loom_pool --test loom_server >"$log" 2>&1; then
+            outcome=unviable
+        else
+            run_models "$quick_bound" 600 loom_pool loom_server >>"$log" 2>&1 || status=$?
+            if [ "$status" = 0 ]; then
+                echo "-- stage 2 (full bounds)" >>"$log"
+                run_models "" "$full_timeout" loom_pool loom_server >>"$log" 2>&1 || status=$?
+                case "$status" in
+                    0) outcome=survived ;;
+                    124 | 137) outcome=timeout ;;
+                    *) outcome=killed-full ;;
+                esac
+            elif [ "$status" = 124 ] || [ "$status" = 137 ]; then
+                outcome=timeout
+            else
+                outcome=killed-quick
+            fi
+        fi
+        (cd "$scratch" && git apply -R "$root/$patch")
+        # The model that failed first: the fail-fast report, or else the test thread of the
+        # first panic (a deadlock aborts before the report is written).
+        local model
+        model=$(grep -o "^loom model [a-z_0-9]*: FAILED" "$log" | head -1 | cut -d' ' -f3 | tr -d : || true)
+        [ -n "$model" ] ||
+            model=$(grep -o "^thread '[a-z_0-9]*' ([0-9]*) panicked" "$log" | head -1 | cut -d"'" -f2 || true)
+        printf '%s %s %ss %s\n' "$name" "$outcome" "$(($(date +%s) - t0))" "${model:--}" | tee -a "$results"
+    done
+    echo "protocol mutants: killed $(grep -c ' killed' "$results" || true)," \
+        "survived $(grep -c ' survived ' "$results" || true)," \
+        "timeout $(grep -c ' timeout ' "$results" || true)," \
+        "unviable $(grep -c ' unviable ' "$results" || true), after $(elapsed)"
+}
+
+extra=("$@")
+if [ "$mode" = cargo ] || [ "$mode" = all ]; then
+    cargo_mutants pool "loom_pool loom_server" 'src/pool/*.rs'
+    cargo_mutants mpsc "loom_channel" src/sync/mpsc.rs
+fi
+if [ "$mode" = protocol ] || [ "$mode" = all ]; then
+    protocol_mutants
+fi
+echo "mutation run done in $(elapsed)"
