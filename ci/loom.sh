@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Overflow checks on: release turns them off, and a counter that wraps would then be invisible
-# to every model (found by the mutation run, ci/mutants.sh). Only this build; benches keep
+# to every model (found by the mutation run, scripts/mutants.sh). Only this build; benches keep
 # the release profile.
 export RUSTFLAGS="--cfg loom -C overflow-checks=on -D warnings"
 export CARGO_TARGET_DIR="${LOOM_TARGET_DIR:-target-loom}"

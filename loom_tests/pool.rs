@@ -239,7 +239,7 @@ fn close_releases_a_producer_waiting_for_room() {
 /// on a full queue both get their job back while the worker is still busy (so no freed slot
 /// wakes the second). Waking one sleeper per close (a `notify_one` where `notify_all` belongs)
 /// leaves the other asleep, which model 6b cannot see (found by the mutation run,
-/// ci/mutants.sh).
+/// scripts/mutants.sh).
 #[test]
 fn close_releases_every_producer_waiting_for_room() {
     check(
@@ -400,7 +400,7 @@ fn stats_are_consistent_at_quiescence() {
 /// most once: each counter is read after the later stages (finished, then taken, then the
 /// queue), through Acquire loads that pair with the worker's Release stores. With one job, any
 /// reordering the orderings allow shows as a total above one, which model 10's two jobs can
-/// hide (found by the mutation run, ci/mutants.sh).
+/// hide (found by the mutation run, scripts/mutants.sh).
 #[test]
 fn stats_never_count_a_moving_job_twice() {
     check("stats_never_count_a_moving_job_twice", SMALL_MODEL, || {
@@ -460,7 +460,7 @@ fn two_producers_share_a_full_queue() {
 /// `stats`, `is_closed` before and after `close`, the `Debug` output that shows them, the
 /// workers' names, and the builder's refusals (too many threads, none, no queue). No
 /// other model asserts these, so a query returning anything at all passed the suite (found by
-/// the mutation run, ci/mutants.sh).
+/// the mutation run, scripts/mutants.sh).
 #[test]
 fn public_queries_are_exact_at_rest() {
     check("public_queries_are_exact_at_rest", SMALL_MODEL, || {
@@ -555,7 +555,7 @@ impl Drop for OpenOnDrop {
 /// only worker is blocked in a job until the queued job is dropped, so the job is discarded
 /// (never run), `shutdown_now` returns 1, and it does not wait for the queue to drain (it
 /// would wait forever). Model 11 passes a `shutdown_now` that only drains and joins (found by
-/// the mutation run, ci/mutants.sh).
+/// the mutation run, scripts/mutants.sh).
 #[test]
 fn shutdown_now_discards_what_no_worker_started() {
     check(

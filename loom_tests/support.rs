@@ -33,7 +33,7 @@ where
         })
     };
     if fail_fast() {
-        // The mutation run (ci/mutants.sh) needs only "did any model fail", as soon as one
+        // The mutation run (scripts/mutants.sh) needs only "did any model fail", as soon as one
         // does: end the whole test binary now rather than let the harness's other threads
         // finish their models (minutes each).
         if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {

@@ -5,7 +5,7 @@
 #
 # - cargo-mutants' generic ones (function bodies, operators) over src/pool/ (tested by the
 #   models that drive the pool: loom_pool, loom_server) and src/sync/mpsc.rs (loom_channel);
-# - the protocol mutants of ci/mutants/protocol/*.patch: the bugs a reviewer fears in this code
+# - the protocol mutants of scripts/mutants/protocol/*.patch: the bugs a reviewer fears in this code
 #   (a fence removed, an ordering weakened, a wake-up dropped, a check moved across a
 #   registration), each a patch whose header says which fear it encodes. A patch that no longer
 #   applies stops the run: regenerate it against the new code.
@@ -18,9 +18,9 @@
 # suite too. In both stages WEBPOOL_LOOM_FAIL_FAST=1 makes the first failing model end its test
 # binary (loom_tests/support.rs), and cargo test stops at the first failing binary.
 #
-# Usage: bash ci/mutants.sh [cargo|protocol|all] [extra cargo-mutants args...]
+# Usage: bash scripts/mutants.sh [cargo|protocol|all] [extra cargo-mutants args...]
 #   cargo     cargo-mutants over src/pool/ and src/sync/mpsc.rs
-#   protocol  the patches of ci/mutants/protocol/
+#   protocol  the patches of scripts/mutants/protocol/
 #   all       both (the default)
 # Extra arguments go to cargo-mutants (e.g. `--re wait_list` to run a few, `--list` to list).
 # Environment: MUTANTS_QUICK_BOUND (stage 1 bound), MUTANTS_TIMEOUT (seconds per stage-2 test
@@ -30,7 +30,7 @@
 # --iterate; the protocol stage skips the patches already in its outcomes file).
 # Results: $MUTANTS_OUT/{pool,mpsc}/mutants.out/ (cargo-mutants' caught.txt, missed.txt,
 # timeout.txt, unviable.txt) and $MUTANTS_OUT/protocol.txt (one line per patch). Mutants known
-# to be equivalent are listed, with reasons, in ci/mutants/equivalent.txt.
+# to be equivalent are listed, with reasons, in scripts/mutants/equivalent.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -40,7 +40,7 @@ shift || true
 case "$mode" in
     cargo | protocol | all) ;;
     *)
-        echo "usage: bash ci/mutants.sh [cargo|protocol|all] [cargo-mutants args...]" >&2
+        echo "usage: bash scripts/mutants.sh [cargo|protocol|all] [cargo-mutants args...]" >&2
         exit 2
         ;;
 esac
@@ -137,7 +137,7 @@ protocol_mutants() {
     # A repository of its own: inside the checkout, `git apply` would resolve the patches'
     # paths against the checkout's root instead.
     git -C "$scratch" init -q
-    local patches=(ci/mutants/protocol/*.patch)
+    local patches=(scripts/mutants/protocol/*.patch)
     # Fail loudly, before testing anything, if any patch no longer applies.
     local patch bad=0
     for patch in "${patches[@]}"; do
