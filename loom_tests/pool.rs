@@ -30,6 +30,20 @@ fn sole(pool: Arc<ThreadPool>) -> ThreadPool {
     }
 }
 
+/// Gives the worker of a one-worker `pool` a job that waits until the returned gate opens, and
+/// returns once that job is running: the next job submitted stays in the queue.
+fn occupy_the_worker(pool: &ThreadPool) -> Gate {
+    let (started, release) = (Gate::new(), Gate::new());
+    let (started_job, release_job) = (started.clone(), release.clone());
+    pool.execute(move || {
+        started_job.open();
+        release_job.wait();
+    })
+    .unwrap();
+    started.wait();
+    release
+}
+
 /// A counter shared by a model and its jobs.
 fn counter() -> Arc<AtomicUsize> {
     Arc::new(AtomicUsize::new(0))
@@ -208,14 +222,7 @@ fn close_releases_a_producer_waiting_for_room() {
         SMALL_MODEL,
         || {
             let pool = Arc::new(pool(1, 1));
-            let (started, release) = (Gate::new(), Gate::new());
-            let (started_job, release_job) = (started.clone(), release.clone());
-            pool.execute(move || {
-                started_job.open();
-                release_job.wait();
-            })
-            .unwrap();
-            started.wait(); // the worker is busy, so the next job fills the queue
+            let release = occupy_the_worker(&pool); // the worker is busy, so the next job fills the queue
             let ran = counter();
             pool.execute(bump(&ran)).unwrap();
             let late = counter();
@@ -247,14 +254,7 @@ fn close_releases_every_producer_waiting_for_room() {
         LARGE_MODEL,
         || {
             let pool = Arc::new(pool(1, 1));
-            let (started, release) = (Gate::new(), Gate::new());
-            let (started_job, release_job) = (started.clone(), release.clone());
-            pool.execute(move || {
-                started_job.open();
-                release_job.wait();
-            })
-            .unwrap();
-            started.wait();
+            let release = occupy_the_worker(&pool);
             pool.execute(|| {}).unwrap(); // the queue is now full
             let late = counter();
             let producers: Vec<_> = (0..2)
@@ -284,14 +284,7 @@ fn try_execute_hands_the_job_back_when_full_or_closed() {
         SMALL_MODEL,
         || {
             let pool = pool(1, 1);
-            let (started, release) = (Gate::new(), Gate::new());
-            let (started_job, release_job) = (started.clone(), release.clone());
-            pool.execute(move || {
-                started_job.open();
-                release_job.wait();
-            })
-            .unwrap();
-            started.wait();
+            let release = occupy_the_worker(&pool);
             let queued = counter();
             pool.try_execute(bump(&queued)).unwrap();
 
@@ -563,14 +556,7 @@ fn shutdown_now_discards_what_no_worker_started() {
         SMALL_MODEL,
         || {
             let pool = pool(1, 1);
-            let (started, release) = (Gate::new(), Gate::new());
-            let (started_job, release_job) = (started.clone(), release.clone());
-            pool.execute(move || {
-                started_job.open();
-                release_job.wait();
-            })
-            .unwrap();
-            started.wait();
+            let release = occupy_the_worker(&pool);
             let ran = counter();
             let (guard, ran_job) = (OpenOnDrop(release), Arc::clone(&ran));
             pool.execute(move || {
