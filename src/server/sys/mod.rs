@@ -5,24 +5,33 @@
 //! core over an in-memory fake: `loom_tests/server.rs` checks its shutdown under every
 //! interleaving, `shuttle_tests/server.rs` many connections under overload. (Those models are
 //! why `Sys`, `Stream` and `LISTENER` are public, hidden from the docs; see `server/mod.rs`.)
-//! [`OsSys`] is the real implementation: the `polling` crate (epoll on Linux) in oneshot mode,
-//! a non-blocking `TcpListener`, and non-blocking `TcpStream`s wrapped in [`OsStream`].
+//! [`OsSys`] is the real implementation: a readiness poller in oneshot mode (epoll itself on
+//! Linux, `epoll.rs`; the `polling` crate elsewhere, `portable.rs`), a non-blocking
+//! `TcpListener`, and non-blocking `TcpStream`s wrapped in [`OsStream`].
 //!
 //! `polling` requires a source registered with a poller to be deleted from it before the source
-//! is dropped (`Poller::add` is `unsafe` for that reason). Rather than trust every path that
-//! drops a connection (a close, an error return, a panic unwinding through a worker), an
-//! [`OsStream`] holds its poller and deletes itself in its own `Drop`.
+//! is dropped (its `Poller::add` is `unsafe` for that reason), and both pollers keep that
+//! contract. Rather than trust every path that drops a connection (a close, an error return, a
+//! panic unwinding through a worker), an [`OsStream`] holds its poller and deletes itself in
+//! its own `Drop`.
 
 use std::cell::Cell;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use polling::{Event, Events, Poller};
-
 use crate::sync::{self, Arc, Mutex};
 
-/// The key readiness events of the listener carry. (`polling` reserves `usize::MAX`.)
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod epoll;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use epoll::Poller;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+mod portable;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+use portable::Poller;
+
+/// The key readiness events of the listener carry. (The pollers reserve `usize::MAX`.)
 pub const LISTENER: usize = usize::MAX - 1;
 
 /// Connections the kernel may queue before the event loop accepts them.
@@ -107,11 +116,9 @@ pub trait Stream: Read + Write + Send + 'static {
 /// The real [`Sys`]: `polling` over a bound `TcpListener`.
 // `pub` only because it is `Server`'s default `Sys`, part of a public type; not exported.
 pub struct OsSys {
-    /// The readiness poller (epoll on Linux), shared with every [`OsStream`] so that each can
-    /// delete itself from it.
+    /// The readiness poller, shared with every [`OsStream`] so that each can delete itself
+    /// from it.
     poller: Arc<Poller>,
-    /// The event buffer `wait` fills, kept between calls (only the event loop waits).
-    events: Mutex<Events>,
     /// The listener, until shutdown closes it.
     listener: Mutex<Option<TcpListener>>,
     /// How long a write may wait for a client that does not read.
@@ -135,10 +142,9 @@ impl OsSys {
         // return early), and leaves it only in `close_listener`, which deletes it from this
         // poller before dropping it; `OsSys`'s `Drop` calls `close_listener`. If `add` fails,
         // nothing was registered.
-        unsafe { poller.add(&listener, Event::readable(LISTENER))? };
+        unsafe { poller.add(&listener, LISTENER)? };
         Ok(OsSys {
             poller: Arc::new(poller),
-            events: Mutex::new(Events::new()),
             listener: Mutex::new(Some(listener)),
             write_timeout,
         })
@@ -156,16 +162,11 @@ impl Sys for OsSys {
     type Stream = OsStream;
 
     fn wait(&self, ready: &mut Vec<usize>, timeout: Option<Duration>) -> io::Result<()> {
-        let mut events = sync::lock(&self.events);
-        events.clear();
-        self.poller.wait(&mut events, timeout)?;
-        ready.extend(events.iter().map(|event| event.key));
-        Ok(())
+        self.poller.wait(ready, timeout)
     }
 
     fn notify(&self) {
-        // Fails only if the eventfd is gone, i.e. the poller is being dropped.
-        let _ = self.poller.notify();
+        self.poller.notify();
     }
 
     fn accept(&self) -> io::Result<Option<OsStream>> {
@@ -193,7 +194,7 @@ impl Sys for OsSys {
 
     fn arm_listener(&self) -> io::Result<()> {
         match sync::lock(&self.listener).as_ref() {
-            Some(listener) => self.poller.modify(listener, Event::readable(LISTENER)),
+            Some(listener) => self.poller.modify(listener, LISTENER),
             None => Ok(()),
         }
     }
@@ -210,13 +211,13 @@ impl Sys for OsSys {
         // it is from a successful `add` until `unwatch` deletes it. So on every path that drops
         // the stream (a close, an early return, a panic), it is deleted first; a stream that is
         // never dropped never closes.
-        unsafe { self.poller.add(&stream.stream, Event::readable(key))? };
+        unsafe { self.poller.add(&stream.stream, key)? };
         stream.watched.set(true);
         Ok(())
     }
 
     fn rearm(&self, stream: &OsStream, key: usize) -> io::Result<()> {
-        self.poller.modify(&stream.stream, Event::readable(key))
+        self.poller.modify(&stream.stream, key)
     }
 
     fn unwatch(&self, stream: &OsStream) {
