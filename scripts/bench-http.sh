@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The server benchmark, in one run: webpool, nginx and the Rust Book's server, each serving
 # site/hello.html at `/` on loopback, measured by wrk with keep-alive at -c1, -c50,
-# -c500. Prints requests/s, p50/p99 latency, errors, and webpool's ratio to nginx.
+# -c500. Prints requests/s, p50/p99 latency, errors, and webpool's ratio to nginx. webpool and
+# nginx run twice each per concurrency, alternated (A B B A), and their figures are the means.
 #
 #   bash scripts/bench-http.sh          # 10 s per run (the figures quoted in notes)
 #   bash scripts/bench-http.sh --quick  # 2 s per run, -c1 and -c50 only (CI smoke test)
@@ -150,10 +151,23 @@ measure() { # port connections
 
 echo
 echo "wrk -d$duration, keep-alive, GET / (hello.html, $(wc -c <site/hello.html) bytes); $(nproc) cores"
+echo "webpool and nginx alternate (nginx, webpool, webpool, nginx); each figure is the mean of"
+echo "its two runs, so a drift in the machine's speed during the run hits both alike"
 printf "%-6s %-9s %12s %10s %10s %8s %16s\n" conns server "requests/s" "p50 ms" "p99 ms" errors "webpool/nginx"
+# The mean of two `measure` lines, field by field (errors summed).
+mean2() {
+    awk -v a="$1" -v b="$2" 'BEGIN {
+        split(a, x, " "); split(b, y, " ");
+        printf "%.2f %.3f %.3f %d\n", (x[1] + y[1]) / 2, (x[2] + y[2]) / 2, (x[3] + y[3]) / 2, x[4] + y[4]
+    }'
+}
 for c in "${connections[@]}"; do
-    read -r nginx_rps nginx_p50 nginx_p99 nginx_err < <(measure "$nginx_port" "$c")
-    read -r webpool_rps webpool_p50 webpool_p99 webpool_err < <(measure "$webpool_port" "$c")
+    nginx_1=$(measure "$nginx_port" "$c")
+    webpool_1=$(measure "$webpool_port" "$c")
+    webpool_2=$(measure "$webpool_port" "$c")
+    nginx_2=$(measure "$nginx_port" "$c")
+    read -r nginx_rps nginx_p50 nginx_p99 nginx_err < <(mean2 "$nginx_1" "$nginx_2")
+    read -r webpool_rps webpool_p50 webpool_p99 webpool_err < <(mean2 "$webpool_1" "$webpool_2")
     read -r book_rps book_p50 book_p99 book_err < <(measure "$book_port" "$c")
     ratio=$(awk -v a="$webpool_rps" -v b="$nginx_rps" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
     printf "%-6s %-9s %12s %10s %10s %8s %16s\n" "$c" webpool "$webpool_rps" "$webpool_p50" "$webpool_p99" "$webpool_err" "$ratio"
