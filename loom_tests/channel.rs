@@ -163,6 +163,70 @@ fn sync_channel_makes_send_wait_for_room() {
     });
 }
 
+/// A `sync_channel(0)` send does not return before its message is taken: while nothing
+/// receives, a sender on another thread is still inside `send`, in every interleaving; once
+/// the message is received, it returns. Killed mutants of the channel's rendezvous (the
+/// ticket miscounted, its comparison or the bound's test flipped, `received` not counted):
+/// a send that returns at once, or never (a deadlock). The rendezvous model below checks the
+/// value and the disconnection, not this timing.
+#[test]
+fn sync_channel_send_returns_only_after_the_receive() {
+    check(
+        "sync_channel_send_returns_only_after_the_receive",
+        SMALL_MODEL,
+        || {
+            let (tx, rx) = mpsc::sync_channel(0);
+            let returned = Arc::new(AtomicUsize::new(0));
+            let sender_returned = Arc::clone(&returned);
+            let sender = thread::spawn(move || {
+                tx.send(7).unwrap();
+                sender_returned.fetch_add(1, Ordering::SeqCst);
+            });
+            assert_eq!(
+                returned.load(Ordering::SeqCst),
+                0,
+                "send returned before anything received"
+            );
+            assert_eq!(rx.recv(), Ok(7));
+            sender.join().unwrap();
+            assert_eq!(returned.load(Ordering::SeqCst), 1);
+        },
+    );
+}
+
+/// Two senders race `try_send` on an empty `sync_channel(1)`: exactly one takes the one place
+/// and the other is refused as `Full`, its message handed back; after a receive there is room
+/// again. (Killed mutant: the room test flipped, which refuses an empty channel.)
+#[test]
+fn try_send_takes_the_one_place_then_reports_full() {
+    check(
+        "try_send_takes_the_one_place_then_reports_full",
+        SMALL_MODEL,
+        || {
+            let (tx, rx) = mpsc::sync_channel(1);
+            let other_tx = tx.clone();
+            let other = thread::spawn(move || match other_tx.try_send(2) {
+                Ok(()) => true,
+                Err(mpsc::TrySendError::Full(2)) => false,
+                Err(err) => panic!("unexpected {err:?}"),
+            });
+            let mine = match tx.try_send(1) {
+                Ok(()) => true,
+                Err(mpsc::TrySendError::Full(1)) => false,
+                Err(err) => panic!("unexpected {err:?}"),
+            };
+            let theirs = other.join().unwrap();
+            assert!(
+                mine != theirs,
+                "both or neither of two try_sends got the one place"
+            );
+            assert_eq!(rx.recv(), Ok(if mine { 1 } else { 2 }));
+            assert!(tx.try_send(3).is_ok(), "no room after the receive");
+            assert_eq!(rx.recv(), Ok(3));
+        },
+    );
+}
+
 /// A `sync_channel(0)` is a rendezvous: `send` returns once its message is received; a
 /// sender blocked on a full channel gets its message back when the receiver goes.
 #[test]

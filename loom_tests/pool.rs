@@ -449,11 +449,12 @@ fn two_producers_share_a_full_queue() {
 }
 
 /// 13. The public queries are exact when nothing moves: `threads`, `queue_capacity`,
-/// `queued` on each shape of the ring (head before the tail, the tail a lap ahead, full),
-/// `stats`, `is_closed` before and after `close`, the `Debug` output that shows them, the
-/// workers' names, and the builder's refusals (too many threads, none, no queue). No
-/// other model asserts these, so a query returning anything at all passed the suite (found by
-/// the mutation run, scripts/mutants.sh).
+/// `queued` on each shape of the ring (head before the tail, the tail a lap ahead, full; then,
+/// a lap on, the head's index above the tail's with the tail's index past 0), `stats`,
+/// `is_closed` before and after `close`, the `Debug` output that shows them, the workers'
+/// names, and the builder's refusals (too many threads, none, no queue). No other model
+/// asserts these, so a query returning anything at all passed the suite (found by the mutation
+/// run, scripts/mutants.sh).
 #[test]
 fn public_queries_are_exact_at_rest() {
     check("public_queries_are_exact_at_rest", SMALL_MODEL, || {
@@ -516,18 +517,29 @@ fn public_queries_are_exact_at_rest() {
             shown.contains("closed: false") && shown.contains("queued: 3"),
             "{shown}"
         );
+        // A second lap, for the shapes the first leaves out: the head's index (2) above the
+        // tail's, and the tail's index past 0. (A `len` that took the head's index with the
+        // wrong mask, or subtracted the tail's index where it adds it, passed the first lap's
+        // three shapes: found by the mutation run.) The worker runs the three queued jobs,
+        // then the new blocking one at index 1, leaving the head at index 2.
+        release.open();
+        let release = occupy_the_worker(&pool);
+        for queued in 1..=3 {
+            pool.execute(bump(&ran)).unwrap();
+            assert_eq!(pool.queued(), queued);
+        }
         pool.close();
         assert!(pool.is_closed());
         assert!(format!("{pool:?}").contains("closed: true"));
         release.open();
         let end = pool.shutdown();
-        assert_eq!(ran.load(Ordering::SeqCst), 3);
+        assert_eq!(ran.load(Ordering::SeqCst), 6);
         assert_eq!(
             end,
             Stats {
                 queued: 0,
                 running: 0,
-                completed: 4,
+                completed: 8,
                 panicked: 0
             }
         );

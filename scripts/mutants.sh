@@ -90,10 +90,14 @@ cargo_mutants() {
     local name=$1 targets=$2
     shift 2
     # Not mutated: the unit tests inside src/ (`mod tests`, compiled out under loom), and
-    # error.rs's messages and conversions (Display, Debug, source, From): text, not behaviour
-    # under concurrency, pinned by `cargo test` (tests/), not by the models.
-    local args=(--no-shuffle --profile release --output "$out/$name"
-        --exclude-re 'tests::' --exclude-re 'src/pool/error\.rs.*(fmt|source|from)')
+    # error.rs's messages and conversions (Display, Debug, source, From) and mpsc.rs's Debug
+    # and Display: text, not behaviour under concurrency, pinned by `cargo test` (tests/), not
+    # by the models.
+    # --gitignore true: cargo-mutants copies the tree for each run, and without it the copy
+    # takes this script's own target folders (target-mutants/, gigabytes) along.
+    local args=(--gitignore true --no-shuffle --profile release --output "$out/$name"
+        --exclude-re 'tests::' --exclude-re 'src/pool/error\.rs.*(fmt|source|from)'
+        --exclude-re 'src/sync/mpsc\.rs.*fmt -> fmt::Result')
     local file target
     for file in "$@"; do args+=(--file "$file"); done
     # --cargo-arg, not --cargo-test-arg: the build step (`cargo test --no-run`) too builds only
