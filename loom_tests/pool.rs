@@ -448,6 +448,52 @@ fn two_producers_share_a_full_queue() {
     });
 }
 
+/// 6d. A producer waiting for room wakes for the slot its push needs, wherever that slot is: on
+/// a three-slot queue whose tail is at index 2, the one worker frees that slot by taking job X,
+/// and X itself waits until the producer's `execute` has returned. So the producer must see
+/// that very slot free, with no later pop to wake it again. The other models of a full queue
+/// use one slot, where any slot is the right one: `may_push` looking at the wrong slot (its
+/// index mask miscomputed) passed them all (found by the mutation run, scripts/mutants.sh).
+#[test]
+fn a_producer_waiting_for_room_sees_its_own_slot_freed() {
+    check(
+        "a_producer_waiting_for_room_sees_its_own_slot_freed",
+        SMALL_MODEL,
+        || {
+            let pool = pool(1, 3);
+            let ran = counter();
+            // Position 0: occupies the worker. Position 1: will occupy it next.
+            let first = occupy_the_worker(&pool);
+            let (second_started, second_release) = (Gate::new(), Gate::new());
+            let (started_job, release_job) = (second_started.clone(), second_release.clone());
+            pool.execute(move || {
+                started_job.open();
+                release_job.wait();
+            })
+            .unwrap();
+            // Position 2 (index 2): X, which waits until the producer's job is queued.
+            let queued = Gate::new();
+            let queued_job = queued.clone();
+            pool.execute(move || queued_job.wait()).unwrap();
+            first.open();
+            // The worker runs the second job: the head is at index 2 now, X next.
+            second_started.wait();
+            // Positions 8 and 9 (indices 0 and 1): the queue is full, the tail at index 2.
+            pool.execute(bump(&ran)).unwrap();
+            pool.execute(bump(&ran)).unwrap();
+            assert_eq!(pool.queued(), 3);
+            // The worker finishes the second job and takes X, freeing index 2, while this
+            // thread waits for room there.
+            let releaser = loom::thread::spawn(move || second_release.open());
+            pool.execute(bump(&ran)).unwrap();
+            queued.open();
+            releaser.join().unwrap();
+            pool.shutdown();
+            assert_eq!(ran.load(Ordering::SeqCst), 3);
+        },
+    );
+}
+
 /// 13. The public queries are exact when nothing moves: `threads`, `queue_capacity`,
 /// `queued` on each shape of the ring (head before the tail, the tail a lap ahead, full; then,
 /// a lap on, the head's index above the tail's with the tail's index past 0), `stats`,
