@@ -30,16 +30,23 @@ fn sole(pool: Arc<ThreadPool>) -> ThreadPool {
     }
 }
 
+/// A job that opens the first gate when it starts and then waits until the second opens; and
+/// the two gates.
+fn gated_job() -> (impl FnOnce() + Send + 'static, Gate, Gate) {
+    let (started, release) = (Gate::new(), Gate::new());
+    let (started_job, release_job) = (started.clone(), release.clone());
+    let job = move || {
+        started_job.open();
+        release_job.wait();
+    };
+    (job, started, release)
+}
+
 /// Gives the worker of a one-worker `pool` a job that waits until the returned gate opens, and
 /// returns once that job is running: the next job submitted stays in the queue.
 fn occupy_the_worker(pool: &ThreadPool) -> Gate {
-    let (started, release) = (Gate::new(), Gate::new());
-    let (started_job, release_job) = (started.clone(), release.clone());
-    pool.execute(move || {
-        started_job.open();
-        release_job.wait();
-    })
-    .unwrap();
+    let (job, started, release) = gated_job();
+    pool.execute(job).unwrap();
     started.wait();
     release
 }
@@ -464,13 +471,8 @@ fn a_producer_waiting_for_room_sees_its_own_slot_freed() {
             let ran = counter();
             // Position 0: occupies the worker. Position 1: will occupy it next.
             let first = occupy_the_worker(&pool);
-            let (second_started, second_release) = (Gate::new(), Gate::new());
-            let (started_job, release_job) = (second_started.clone(), second_release.clone());
-            pool.execute(move || {
-                started_job.open();
-                release_job.wait();
-            })
-            .unwrap();
+            let (second, second_started, second_release) = gated_job();
+            pool.execute(second).unwrap();
             // Position 2 (index 2): X, which waits until the producer's job is queued.
             let queued = Gate::new();
             let queued_job = queued.clone();
