@@ -2,7 +2,7 @@
 //!
 //! The `polling` crate (the portable poller, `portable.rs`) does more work per wait than this
 //! server needs: every wait re-arms a timerfd for the timeout, re-registers it, reads its
-//! eventfd and re-registers that too, five system calls besides `epoll_wait` itself, whether
+//! eventfd and re-registers that too, four system calls besides `epoll_pwait` itself, whether
 //! anything was notified or not. Measured under `wrk -c1` (perf stat's syscall tracepoints),
 //! that was 5 `epoll_ctl` per request, where nginx makes none. Here a wait is one
 //! `epoll_pwait` (its timeout in milliseconds, rounded up), and the wake-up eventfd is read
