@@ -10,6 +10,7 @@
 
 use crate::sync::atomic::{AtomicBool, Ordering};
 use std::io;
+use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, OwnedFd};
 use std::time::Duration;
 
@@ -27,12 +28,6 @@ const EVENTS_PER_WAIT: usize = 256;
 /// The longest timeout one `epoll_pwait` takes (in milliseconds, an `i32`): about 24.8 days.
 /// A longer one is cut to this; the event loop waits again when it passes.
 const LONGEST_WAIT: Duration = Duration::from_millis(i32::MAX as u64);
-
-/// What fills the event buffer before `epoll_pwait` writes it.
-const UNUSED: epoll::Event = epoll::Event {
-    flags: epoll::EventFlags::empty(),
-    data: epoll::EventData::new_u64(0),
-};
 
 /// An epoll instance with a wake-up eventfd.
 #[derive(Debug)]
@@ -115,14 +110,16 @@ impl Poller {
                 tv_nsec: t.subsec_nanos().into(),
             }
         });
-        let mut events = [UNUSED; EVENTS_PER_WAIT];
-        let filled = match epoll::wait(&self.epoll, &mut events[..], timeout.as_ref()) {
-            Ok(filled) => filled,
+        // Uninitialised: `epoll_pwait` writes the events it reports, and rustix hands back
+        // only those, so no wait pays for filling the buffer first.
+        let mut events = [MaybeUninit::<epoll::Event>::uninit(); EVENTS_PER_WAIT];
+        let filled = match epoll::wait(&self.epoll, &mut events, timeout.as_ref()) {
+            Ok((filled, _)) => filled,
             // A signal (SIGTERM, say) ended the wait: the event loop looks and waits again.
             Err(rustix::io::Errno::INTR) => return Ok(()),
             Err(err) => return Err(err.into()),
         };
-        for event in &events[..filled] {
+        for event in filled.iter() {
             match event.data.u64() {
                 WAKE_KEY => self.clear_wake(),
                 key => ready.push(key as usize),
