@@ -49,6 +49,8 @@ struct Hooks {
     request_read: Gate,
     /// Opened when the server has written the response.
     response_written: Gate,
+    /// Notified (with the stream's lock) whenever the server writes.
+    wrote: Condvar,
 }
 
 impl FakeStream {
@@ -64,6 +66,7 @@ impl FakeStream {
             Arc::new(Hooks {
                 request_read: Gate::new(),
                 response_written: Gate::new(),
+                wrote: Condvar::new(),
             }),
         )
     }
@@ -87,6 +90,14 @@ impl FakeStream {
 
     fn accepted(&self) -> bool {
         self.0.lock().unwrap().accepted
+    }
+
+    /// Blocks until the server has written `count` whole responses.
+    fn wait_for_responses(&self, count: usize) {
+        let mut state = self.0.lock().unwrap();
+        while whole_hello_responses(&state.output) < count {
+            state = self.1.wrote.wait(state).unwrap();
+        }
     }
 }
 
@@ -113,6 +124,7 @@ impl Read for FakeStream {
 impl Write for FakeStream {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         self.0.lock().unwrap().output.extend_from_slice(data);
+        self.1.wrote.notify_all();
         Ok(data.len())
     }
 
@@ -137,10 +149,11 @@ impl Stream for FakeStream {
     }
 }
 
-/// The fake poller and listener.
+/// The fake poller and listener. Clones share it: a model keeps one to play the clients.
+#[derive(Clone)]
 struct FakeSys {
-    state: Mutex<SysState>,
-    changed: Condvar,
+    state: Arc<Mutex<SysState>>,
+    changed: Arc<Condvar>,
     epoch: Instant,
 }
 
@@ -157,16 +170,25 @@ struct SysState {
 impl FakeSys {
     fn new(backlog: Vec<FakeStream>) -> FakeSys {
         FakeSys {
-            state: Mutex::new(SysState {
+            state: Arc::new(Mutex::new(SysState {
                 backlog: backlog.into(),
                 listener_open: true,
                 listener_armed: true,
                 watched: Vec::new(),
                 notified: false,
-            }),
-            changed: Condvar::new(),
+            })),
+            changed: Arc::new(Condvar::new()),
             epoch: Instant::now(),
         }
+    }
+
+    /// The client of `stream` sends `bytes`. Under the poller's lock, so that a `wait` that
+    /// has just found the connection unreadable cannot go to sleep without hearing of them.
+    fn client_sends(&self, stream: &FakeStream, bytes: &[u8]) {
+        let state = self.state.lock().unwrap();
+        stream.0.lock().unwrap().input.extend_from_slice(bytes);
+        drop(state);
+        self.changed.notify_all();
     }
 }
 
@@ -269,6 +291,20 @@ fn config() -> Config {
     }
 }
 
+/// How many complete 200 responses carrying the built-in page `output` begins with.
+fn whole_hello_responses(mut output: &[u8]) -> usize {
+    let mut count = 0;
+    while let Some(head_end) = output.windows(4).position(|w| w == b"\r\n\r\n") {
+        let end = head_end + 4 + HELLO.len();
+        if output.len() < end || !is_whole_hello_response(&output[..end]) {
+            break;
+        }
+        count += 1;
+        output = &output[end..];
+    }
+    count
+}
+
 /// Whether `output` is exactly one complete 200 response carrying the built-in page.
 fn is_whole_hello_response(output: &[u8]) -> bool {
     let Some(head_end) = output.windows(4).position(|w| w == b"\r\n\r\n") else {
@@ -354,6 +390,44 @@ fn shutdown_racing_a_connection_handed_back() {
             stopper.join().unwrap();
             assert!(is_whole_hello_response(&client.output()));
             assert!(client.finished(), "the handed-back connection was closed");
+        },
+    );
+}
+
+/// A keep-alive client sends its next request just as the worker hands the connection back.
+/// The worker re-arms the connection itself and hands it back without waking the event loop
+/// (`Ctx::hand_back`), so the loop may hear of the new request before the hand-back arrives;
+/// it must then wait for that hand-back, and the worker must wake it. Both requests are
+/// answered, and the server then shuts down. (Fails, as a deadlock, if the worker never wakes
+/// the loop for an idle hand-back: `scripts/mutants/protocol/server-idle-handback-never-wakes.patch`.)
+#[test]
+fn a_request_racing_its_connections_hand_back_is_answered() {
+    check(
+        "a_request_racing_its_connections_hand_back_is_answered",
+        SMALL_MODEL,
+        || {
+            let client = FakeStream::new(REQUEST);
+            let sys = FakeSys::new(vec![client.clone()]);
+            let network = sys.clone();
+            let server = Server::with_sys(sys, config()).unwrap();
+            let handle = server.shutdown_handle();
+            let peer = client.clone();
+            let user = loom::thread::spawn(move || {
+                peer.wait_for_responses(1);
+                network.client_sends(&peer, REQUEST);
+                peer.wait_for_responses(2);
+                handle.shutdown();
+            });
+            assert_eq!(server.run().unwrap(), Shutdown::Complete);
+            user.join().unwrap();
+            let output = client.output();
+            assert_eq!(
+                whole_hello_responses(&output),
+                2,
+                "{:?}",
+                String::from_utf8_lossy(&output)
+            );
+            assert!(client.finished(), "the connection was closed at shutdown");
         },
     );
 }

@@ -201,7 +201,19 @@ enum Next {
 pub(crate) fn serve<S: Sys>(ctx: &Ctx<S>, mut conn: Conn<S::Stream>) {
     let next = SCRATCH.with(|scratch| serve_buffered(ctx, &mut conn, &mut scratch.borrow_mut()));
     match next {
-        Next::Idle => ctx.hand_back(HandBack::Idle(conn)),
+        // Re-armed here rather than by the event loop, before the hand-back, while this
+        // worker still owns the socket: see `Ctx::hand_back` for why the loop is not woken.
+        Next::Idle => match ctx.sys.rearm(&conn.stream, conn.key) {
+            Ok(()) => {
+                let since = ctx.sys.now();
+                ctx.hand_back(HandBack::Idle { conn, since });
+            }
+            Err(_) => {
+                let key = conn.key;
+                conn.close(&ctx.sys);
+                ctx.hand_back(HandBack::Closed(key));
+            }
+        },
         Next::Linger => {
             conn.stream.finish();
             ctx.hand_back(HandBack::Closing(conn));
@@ -590,6 +602,7 @@ mod tests {
             settings,
             shutting_down: AtomicBool::new(false),
             handbacks: Mutex::new(Vec::new()),
+            awaiting: AtomicBool::new(false),
             running: Mutex::new(Vec::new()),
         }
     }
@@ -629,7 +642,7 @@ mod tests {
         for sent in 1..=head.len() {
             conn.stream.released = sent;
             conn = match serve_once(&ctx, conn) {
-                HandBack::Idle(conn) => conn,
+                HandBack::Idle { conn, .. } => conn,
                 _ => panic!("closed after {sent} of {} bytes", head.len()),
             };
         }
@@ -675,7 +688,7 @@ mod tests {
             for sent in 1..=input.len() {
                 conn.stream.released = sent;
                 conn = match serve_once(&ctx, conn) {
-                    HandBack::Idle(conn) => conn,
+                    HandBack::Idle { conn, .. } => conn,
                     _ => panic!("closed after {sent} bytes"),
                 };
                 assert!(

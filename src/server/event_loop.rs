@@ -42,6 +42,13 @@ pub(crate) const LINGER_TIME: Duration = Duration::from_secs(5);
 /// How many bytes a lingering close reads and discards before it closes all the same.
 pub(crate) const LINGER_BYTES: usize = 4 * 1024 * 1024;
 
+/// How often the loop looks for hand-backs while connections are on workers. Workers hand
+/// idle connections back without waking the loop (see `Ctx::hand_back`), so an idle
+/// connection whose client sends nothing more would otherwise wait for its idle timeout to
+/// start until something else woke the loop. Its deadline counts from the hand-back itself, so
+/// this is also the most an idle or header timeout fires late.
+const HANDBACK_TICK: Duration = Duration::from_millis(50);
+
 /// How the loop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Ended {
@@ -75,8 +82,10 @@ enum SlotState<T> {
         deadline: Instant,
         discarded: usize,
     },
-    /// On a worker.
-    Busy,
+    /// On a worker. `reported`: the poller reported it ready while it was there, so the worker
+    /// has re-armed it and its hand-back is on the way; the loop waits for that hand-back
+    /// (see `Ctx::hand_back`) and dispatches the connection again as soon as it arrives.
+    Busy { reported: bool },
 }
 
 /// A wake-up in the timer heap: "look at this key at this time". The slot's own deadline is
@@ -98,8 +107,10 @@ struct EventLoop<'a, S: Sys> {
     timers: BinaryHeap<Timer>,
     /// Open connections, idle or busy.
     open: usize,
-    /// Connections on workers.
+    /// Connections on workers, or handed back and not yet taken.
     busy: usize,
+    /// Connections reported ready while on a worker, whose hand-back the loop waits for.
+    awaiting: usize,
     /// When accepting resumes after an accept error; `None` while accepting normally.
     accept_paused_until: Option<Instant>,
     /// When shutdown began; `None` while serving.
@@ -129,6 +140,7 @@ pub(crate) fn run<S: Sys>(ctx: &Arc<Ctx<S>>, pool: &ThreadPool) -> io::Result<En
         timers: BinaryHeap::new(),
         open: 0,
         busy: 0,
+        awaiting: 0,
         accept_paused_until: None,
         draining_since: None,
         ready: Vec::new(),
@@ -145,7 +157,7 @@ impl<S: Sys> EventLoop<'_, S> {
         let mut now = self.ctx.sys.now();
         loop {
             let timeout = self
-                .next_deadline()
+                .next_deadline(now)
                 .map(|at| at.saturating_duration_since(now));
             self.ready.clear();
             self.ctx.sys.wait(&mut self.ready, timeout)?;
@@ -164,6 +176,12 @@ impl<S: Sys> EventLoop<'_, S> {
                 }
             }
             self.ready = ready;
+            if self.awaiting > 0 {
+                // A connection was reported ready while on a worker, and the loop has just
+                // said it waits for its hand-back: look again now that it has said so, or a
+                // hand-back pushed just before would go unnoticed (see `Ctx::hand_back`).
+                self.take_handbacks(now);
+            }
             self.expire(now);
 
             if let Some(since) = self.draining_since {
@@ -178,12 +196,13 @@ impl<S: Sys> EventLoop<'_, S> {
     }
 
     /// The earliest moment the loop must wake without an event.
-    fn next_deadline(&self) -> Option<Instant> {
+    fn next_deadline(&self, now: Instant) -> Option<Instant> {
         let timer = self.timers.peek().map(|Reverse((at, _))| *at);
         let drain = self
             .draining_since
             .map(|since| later(since, self.ctx.settings.shutdown_timeout));
-        [timer, self.accept_paused_until, drain]
+        let tick = (self.busy > 0).then(|| later(now, HANDBACK_TICK));
+        [timer, self.accept_paused_until, drain, tick]
             .into_iter()
             .flatten()
             .min()
@@ -206,25 +225,38 @@ impl<S: Sys> EventLoop<'_, S> {
         }
     }
 
-    /// Takes back the connections workers are done with.
+    /// Takes back the connections workers are done with; dispatches again at once those
+    /// reported ready while they were away.
     fn take_handbacks(&mut self, now: Instant) {
         let mut handbacks = std::mem::take(&mut self.handbacks);
         self.ctx.take_handbacks(&mut handbacks);
         for handback in handbacks.drain(..) {
             self.busy -= 1;
             match handback {
-                HandBack::Closed(key) => self.release(key),
-                HandBack::Idle(conn) => {
-                    if let Some(conn) = self.rearm_or_close(conn) {
-                        let deadline = match conn.request_started {
-                            // Part of a request is here: the rest must follow in time.
-                            Some(started) => later(started, self.ctx.settings.header_timeout),
-                            None => later(now, self.ctx.settings.idle_timeout),
-                        };
-                        self.park(conn.key, conn, deadline);
+                HandBack::Closed(key) => {
+                    self.forget_report(key);
+                    self.release(key);
+                }
+                HandBack::Idle { conn, since } => {
+                    let key = conn.key;
+                    let reported = self.forget_report(key);
+                    if self.draining_since.is_some() {
+                        conn.close(&self.ctx.sys);
+                        self.release(key);
+                        continue;
+                    }
+                    let deadline = match conn.request_started {
+                        // Part of a request is here: the rest must follow in time.
+                        Some(started) => later(started, self.ctx.settings.header_timeout),
+                        None => later(since, self.ctx.settings.idle_timeout),
+                    };
+                    self.park(key, conn, deadline);
+                    if reported {
+                        self.dispatch(key, now);
                     }
                 }
                 HandBack::Closing(conn) => {
+                    self.forget_report(conn.key);
                     if let Some(conn) = self.rearm_or_close(conn) {
                         self.park_lingering(conn.key, conn, now);
                     }
@@ -232,6 +264,19 @@ impl<S: Sys> EventLoop<'_, S> {
             }
         }
         self.handbacks = handbacks;
+    }
+
+    /// Whether the busy connection at `key` was reported ready while on its worker; stops
+    /// waiting for its hand-back.
+    fn forget_report(&mut self, key: usize) -> bool {
+        let reported = matches!(self.slots[key].state, SlotState::Busy { reported: true });
+        if reported {
+            self.awaiting -= 1;
+            if self.awaiting == 0 {
+                self.ctx.set_awaiting(false);
+            }
+        }
+        reported
     }
 
     /// Accepts pending connections.
@@ -289,11 +334,21 @@ impl<S: Sys> EventLoop<'_, S> {
         match slot.state {
             SlotState::Idle { .. } => {}
             SlotState::Lingering { .. } => return self.linger(key),
+            // Its worker re-armed it, and its client sent more before the hand-back arrived:
+            // wait for the hand-back, and let the worker know (see `Ctx::hand_back`).
+            SlotState::Busy { ref mut reported } => {
+                if !*reported {
+                    *reported = true;
+                    self.awaiting += 1;
+                    self.ctx.set_awaiting(true);
+                }
+                return;
+            }
             // Closed meanwhile (timeout, shutdown): a stale report.
-            SlotState::Busy | SlotState::Free => return,
+            SlotState::Free => return,
         }
-        let SlotState::Idle { mut conn, .. } = std::mem::replace(&mut slot.state, SlotState::Busy)
-        else {
+        let busy = SlotState::Busy { reported: false };
+        let SlotState::Idle { mut conn, .. } = std::mem::replace(&mut slot.state, busy) else {
             unreachable!("matched just above");
         };
         // This loop is the pool's only producer, so room seen here is still there below.
@@ -365,7 +420,7 @@ impl<S: Sys> EventLoop<'_, S> {
                     self.timers.push(Reverse((deadline, key)));
                 }
                 // On a worker, or closed: `park` queues a new entry when it is idle again.
-                SlotState::Busy | SlotState::Free => {}
+                SlotState::Busy { .. } | SlotState::Free => {}
             }
         }
     }
@@ -432,7 +487,7 @@ impl<S: Sys> EventLoop<'_, S> {
     /// Starts closing the idle connection at `key` in stages: shut its sending side, then
     /// linger. (It is still armed: an idle connection waits for a readiness report.)
     fn begin_linger(&mut self, key: usize, now: Instant) {
-        let state = std::mem::replace(&mut self.slots[key].state, SlotState::Busy);
+        let state = std::mem::replace(&mut self.slots[key].state, SlotState::Free);
         match state {
             SlotState::Idle { mut conn, .. } => {
                 conn.stream.finish();
@@ -463,7 +518,7 @@ impl<S: Sys> EventLoop<'_, S> {
 
     /// Closes the idle or lingering connection at `key` now.
     fn close(&mut self, key: usize) {
-        let state = std::mem::replace(&mut self.slots[key].state, SlotState::Busy);
+        let state = std::mem::replace(&mut self.slots[key].state, SlotState::Free);
         if let SlotState::Idle { conn, .. } | SlotState::Lingering { conn, .. } = state {
             conn.close(&self.ctx.sys);
         }

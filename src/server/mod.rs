@@ -169,6 +169,9 @@ pub(crate) struct Ctx<S: Sys> {
     shutting_down: AtomicBool,
     /// Connections workers have finished with, waiting for the event loop.
     handbacks: Mutex<Vec<HandBack<S::Stream>>>,
+    /// Set while the event loop waits for an idle hand-back in particular: a connection it
+    /// was told is ready again while still on a worker (see `Ctx::hand_back`).
+    awaiting: AtomicBool,
     /// The requests that may take a while (see `conn::serve`) being answered now, so that a
     /// shutdown that times out can say which requests it gives up on.
     running: Mutex<Vec<Running>>,
@@ -188,8 +191,9 @@ pub(crate) struct Running {
 
 /// A connection a worker returns to the event loop.
 pub(crate) enum HandBack<T> {
-    /// Still open: wait for more bytes.
-    Idle(Conn<T>),
+    /// Still open, and already re-armed by the worker: wait for more bytes. `since` is when
+    /// the worker finished with it, which the idle timeout counts from.
+    Idle { conn: Conn<T>, since: Instant },
     /// Answered for the last time, its sending side shut: read and discard what the client
     /// still sends, then close (a lingering close).
     Closing(Conn<T>),
@@ -241,6 +245,7 @@ impl<S: Sys> Server<S> {
             settings: config,
             shutting_down: AtomicBool::new(false),
             handbacks: Mutex::new(Vec::new()),
+            awaiting: AtomicBool::new(false),
             running: Mutex::new(Vec::new()),
         });
         Ok(Server { ctx, pool })
@@ -318,10 +323,28 @@ impl<S: Sys> Ctx<S> {
         self.shutting_down.load(Ordering::Acquire)
     }
 
-    /// Returns a connection to the event loop and wakes it.
+    /// Returns a connection to the event loop, and wakes the loop if it must look now.
+    ///
+    /// An idle connection, the common case, wakes nobody: the worker has re-armed it already,
+    /// so the loop hears of it with its next request, or at its next tick for the timeouts
+    /// (`HANDBACK_TICK`), and the request pays one thread hand-off, not two. The loop must be
+    /// woken only when it waits for this very hand-back: when shutdown waits for every
+    /// connection, and when the client's next request was reported before the hand-back
+    /// arrived (the loop has then set `awaiting`). Both flags are read after the push, and
+    /// the loop sets them before it takes the hand-backs, under the same lock: either the
+    /// loop's take comes after this push and finds it, or it comes before, and then this push
+    /// comes after the take and its flag reads see what the loop set before it.
     pub(crate) fn hand_back(&self, handback: HandBack<S::Stream>) {
+        let quiet = matches!(handback, HandBack::Idle { .. });
         sync::lock(&self.handbacks).push(handback);
-        self.sys.notify();
+        if !quiet || self.awaiting.load(Ordering::SeqCst) || self.shutting_down() {
+            self.sys.notify();
+        }
+    }
+
+    /// The event loop says whether it waits for an idle hand-back (see `hand_back`).
+    pub(crate) fn set_awaiting(&self, awaiting: bool) {
+        self.awaiting.store(awaiting, Ordering::SeqCst);
     }
 
     /// Records that a worker is answering `running` (until [`finished`](Ctx::finished)).
