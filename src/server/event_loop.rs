@@ -2,8 +2,11 @@
 //!
 //! It waits for readiness, accepts new connections, and hands each connection that has bytes
 //! to read to the pool. Workers hand connections back (through `Ctx::hand_back`) when they
-//! have answered everything that arrived; the loop re-arms them and tracks their timeouts.
-//! A connection is in exactly one place at a time: idle here, or busy on one worker.
+//! have answered everything that arrived; the loop tracks their timeouts. A worker re-arms an
+//! idle connection itself and does not wake the loop for it (a request then costs one thread
+//! hand-off, not two); the loop takes such hand-backs when it next wakes, for the connection's
+//! next request or at the latest at [`HANDBACK_TICK`]. A connection is in exactly one place at
+//! a time: idle here, or busy on one worker (or handed back and not yet taken).
 //!
 //! Closing with unread input (an error, the request cap, a timeout racing a request) happens in
 //! stages, as RFC 9112 §9.6 asks: the sending side is shut (the client reads the end of the

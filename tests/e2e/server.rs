@@ -674,9 +674,19 @@ fn the_header_timeout_closes_a_stalled_request() {
     assert_eq!(server.get("/").status, 200);
 }
 
+/// The header timeout is long, so that no other timer wakes the event loop: the worker hands
+/// the answered connection back without waking the loop, and the idle timeout must still fire
+/// (the loop looks for hand-backs at `HANDBACK_TICK` while connections are on workers). Without
+/// that tick the connection stays open past `LIVENESS` and the read fails.
 #[test]
 fn the_idle_timeout_closes_an_idle_keep_alive_connection() {
-    let server = ServerProcess::start(&["--quiet", "--idle-timeout", "0.3"]);
+    let server = ServerProcess::start(&[
+        "--quiet",
+        "--idle-timeout",
+        "0.3",
+        "--header-timeout",
+        "600",
+    ]);
     let mut client = server.connect();
     client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
     assert_eq!(client.response().status, 200);
