@@ -102,7 +102,14 @@ cargo_mutants() {
     for file in "$@"; do args+=(--file "$file"); done
     # --cargo-arg, not --cargo-test-arg: the build step (`cargo test --no-run`) too builds only
     # these test binaries, not every test and binary of the crate.
-    for target in $targets; do args+=(--cargo-arg "--test=$target"); done
+    # `lib`: the library's own tests under loom (the trace tests of src/sync/mpsc.rs).
+    for target in $targets; do
+        if [ "$target" = lib ]; then
+            args+=(--cargo-arg --lib)
+        else
+            args+=(--cargo-arg "--test=$target")
+        fi
+    done
     export CARGO_TARGET_DIR="$target_base/cargo"
     local resume=()
     [ "${MUTANTS_RESUME:-0}" = 1 ] && [ -d "$out/$name/mutants.out" ] && resume=(--iterate)
@@ -236,7 +243,7 @@ protocol_mutants() {
 extra=("$@")
 if [ "$mode" = cargo ] || [ "$mode" = all ]; then
     cargo_mutants pool "loom_pool loom_server" 'src/pool/*.rs'
-    cargo_mutants mpsc "loom_channel" src/sync/mpsc.rs
+    cargo_mutants mpsc "loom_channel lib" src/sync/mpsc.rs
 fi
 if [ "$mode" = protocol ] || [ "$mode" = all ]; then
     protocol_mutants

@@ -501,3 +501,37 @@ mod model {
 
     impl std::error::Error for TryRecvError {}
 }
+
+/// The checker's trace of `try_recv`, which the mutation run found unchecked
+/// (`scripts/mutants/equivalent.txt` listed it as the one gap in this file): a `try_recv` that
+/// takes a message or finds the channel closed is a step of the trace, and one that finds it
+/// empty is not (it changed nothing, and a pool polling in a loop would flood the trace).
+#[cfg(all(test, loom))]
+mod trace_tests {
+    use super::{channel, TryRecvError};
+    use crate::sync::trace::{self, Action};
+
+    #[test]
+    fn try_recv_records_what_it_took_and_not_an_empty_look() {
+        loom::model(|| {
+            let (sender, receiver) = channel::<u8>();
+            trace::start();
+            assert_eq!(receiver.try_recv(), Err(TryRecvError::Empty));
+            sender.send(7).unwrap();
+            assert_eq!(receiver.try_recv(), Ok(7));
+            drop(sender);
+            assert_eq!(receiver.try_recv(), Err(TryRecvError::Disconnected));
+            let recorded = trace::snapshot();
+            trace::stop();
+            let receives: Vec<bool> = recorded
+                .events
+                .iter()
+                .filter_map(|event| match event.action {
+                    Action::Recv { got, .. } => Some(got),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(receives, [true, false], "{:#?}", recorded.events);
+        });
+    }
+}
