@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Two webpool builds and nginx, in rounds: the A/B comparison a server change is judged by.
+#
+#   bash scripts/bench-ab.sh OLD_BINARY NEW_BINARY [SECONDS] [ROUNDS] [CONNECTIONS...]
+#   bash scripts/bench-ab.sh /tmp/webpool-main target/release/webpool 3 5 1 50 500
+#
+# One wrk run (keep-alive, GET / = site/hello.html) per server per round, the three servers'
+# order rotated each round (A B N, B N A, N A B), so a drift in the machine's speed hits all
+# three alike; then, per concurrency, each server's median requests/s over the rounds (the
+# lower middle one for an even count) and the
+# ratios B/A, A/nginx, B/nginx. On these 2-core VMs one run of the same binary moves by up to
+# 20%: quote medians of several rounds, never one run. (`scripts/bench-http.sh` is the fixed
+# benchmark against nginx and the book; this one compares builds.)
+#
+# Prints every run ("A=requests/s p99", "ERR" if wrk saw errors or non-2xx answers). Defaults:
+# 3 s runs, 5 rounds, -c1, -c50 and -c500; 4 workers (ATHREADS/BTHREADS change that); nginx
+# with one worker per core. Installs wrk and nginx from Debian's packages if missing. Stops
+# every process it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root_dir=$(pwd)
+
+if [[ $# -lt 2 ]]; then
+    sed -n '2,6p' "$0" >&2
+    exit 2
+fi
+old=$(realpath "$1")
+new=$(realpath "$2")
+seconds=${3:-3}
+rounds=${4:-5}
+shift $(( $# < 4 ? $# : 4 ))
+connections=("$@")
+[[ ${#connections[@]} -eq 0 ]] && connections=(1 50 500)
+
+for tool in wrk:wrk nginx:nginx bc:bc; do
+    if ! command -v "${tool%%:*}" >/dev/null 2>&1 && [[ ! -x "/usr/sbin/${tool%%:*}" ]]; then
+        sudo_cmd=""
+        [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+        $sudo_cmd apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${tool##*:}" >/dev/null
+    fi
+done
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+port_a=$(free_port)
+"$old" --addr "127.0.0.1:$port_a" --threads "${ATHREADS:-4}" --quiet >/dev/null 2>&1 &
+pids+=($!)
+port_b=$(free_port)
+"$new" --addr "127.0.0.1:$port_b" --threads "${BTHREADS:-4}" --quiet >/dev/null 2>&1 &
+pids+=($!)
+port_n=$(free_port)
+mkdir -p "$work/nginx"
+cat >"$work/nginx/nginx.conf" <<EOF
+worker_processes auto;
+worker_rlimit_nofile 8192;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000;
+    client_body_temp_path $work/nginx;
+    proxy_temp_path $work/nginx;
+    fastcgi_temp_path $work/nginx;
+    uwsgi_temp_path $work/nginx;
+    scgi_temp_path $work/nginx;
+    types { text/html html; }
+    server {
+        listen 127.0.0.1:$port_n;
+        root $root_dir/site;
+        location = / { try_files /hello.html =404; }
+    }
+}
+EOF
+"$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+pids+=($!)
+
+expected=$(cat site/hello.html)
+for port in "$port_a" "$port_b" "$port_n"; do
+    for _ in $(seq 1 100); do
+        curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+        sleep 0.05
+    done
+    if [[ "$(curl -s --max-time 5 "http://127.0.0.1:$port/" || true)" != "$expected" ]]; then
+        echo "the server on port $port did not answer GET / with hello.html" >&2
+        exit 1
+    fi
+done
+
+# "requests/s p99" of one wrk run, with " ERR" if any request failed.
+run() { # port connections
+    local threads=2
+    [[ $2 -lt 2 ]] && threads=1
+    wrk -t"$threads" -c"$2" -d"${seconds}s" --latency "http://127.0.0.1:$1/" 2>&1 |
+        awk '/Requests\/sec/ { r = $2 } $1 == "99%" { p = $2 } /Socket errors|Non-2xx/ { e = " ERR" }
+             END { printf "%d %s%s", r, p, e }'
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ratio() { echo "scale=3; $1 / $2" | bc; }
+
+for c in "${connections[@]}"; do
+    for port in "$port_a" "$port_b" "$port_n"; do run "$port" "$c" >/dev/null; done # warm-up
+    : >"$work/A"
+    : >"$work/B"
+    : >"$work/N"
+    for round in $(seq 1 "$rounds"); do
+        case $(( round % 3 )) in
+            1) order="A B N" ;;
+            2) order="B N A" ;;
+            0) order="N A B" ;;
+        esac
+        line="c$c round $round:"
+        for server in $order; do
+            case $server in A) port=$port_a ;; B) port=$port_b ;; N) port=$port_n ;; esac
+            out=$(run "$port" "$c")
+            echo "${out%% *}" >>"$work/$server"
+            line="$line $server=$out"
+        done
+        echo "$line"
+    done
+    a=$(median <"$work/A")
+    b=$(median <"$work/B")
+    n=$(median <"$work/N")
+    echo "c$c medians: A $a, B $b, nginx $n requests/s; B/A $(ratio "$b" "$a"), A/nginx $(ratio "$a" "$n"), B/nginx $(ratio "$b" "$n")"
+done

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# What one request costs a server, in system calls and context switches: perf stat on the
+# server's threads while wrk drives it (keep-alive, GET / = site/hello.html).
+#
+#   bash scripts/syscalls-per-request.sh BINARY [CONNECTIONS] [SECONDS]
+#   bash scripts/syscalls-per-request.sh target/release/webpool 1 3
+#
+# Prints requests/s, then per request: CPU time of the server (task-clock, µs), context
+# switches, every system call, and the calls by kind (only those made). Then the same for
+# nginx (one worker per core), measured the same way, for comparison. Counts are stable from
+# run to run where throughput is not, so they tell a change's effect on these noisy VMs.
+# Needs perf (Debian's linux-perf) and the permission to trace (root, or
+# kernel.perf_event_paranoid <= 1); installs wrk and nginx if missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root_dir=$(pwd)
+
+if [[ $# -lt 1 ]]; then
+    sed -n '2,6p' "$0" >&2
+    exit 2
+fi
+binary=$(realpath "$1")
+connections=${2:-1}
+seconds=${3:-3}
+
+for tool in wrk:wrk nginx:nginx perf:linux-perf bc:bc; do
+    if ! command -v "${tool%%:*}" >/dev/null 2>&1 && [[ ! -x "/usr/sbin/${tool%%:*}" ]]; then
+        sudo_cmd=""
+        [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+        $sudo_cmd apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${tool##*:}" >/dev/null
+    fi
+done
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+webpool_port=$(free_port)
+"$binary" --addr "127.0.0.1:$webpool_port" --threads 4 --quiet >/dev/null 2>&1 &
+webpool_pid=$!
+pids+=($webpool_pid)
+nginx_port=$(free_port)
+mkdir -p "$work/nginx"
+cat >"$work/nginx/nginx.conf" <<EOF
+worker_processes auto;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000;
+    client_body_temp_path $work/nginx;
+    types { text/html html; }
+    server {
+        listen 127.0.0.1:$nginx_port;
+        root $root_dir/site;
+        location = / { try_files /hello.html =404; }
+    }
+}
+EOF
+"$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+nginx_pid=$!
+pids+=($nginx_pid)
+for port in "$webpool_port" "$nginx_port"; do
+    for _ in $(seq 1 100); do
+        curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+        sleep 0.05
+    done
+done
+
+calls="futex sched_yield recvfrom sendto read write writev epoll_pwait epoll_wait epoll_ctl"
+events="task-clock,context-switches,raw_syscalls:sys_enter"
+for call in $calls; do events="$events,syscalls:sys_enter_$call"; done
+
+measure() { # name port pids
+    local threads=2
+    [[ $connections -lt 2 ]] && threads=1
+    wrk -t"$threads" -c"$connections" -d1s "http://127.0.0.1:$2/" >/dev/null # warm-up
+    perf stat -e "$events" -x, -p "$3" -o "$work/stat" -- sleep "$seconds" &
+    local perf_pid=$!
+    local rps
+    rps=$(wrk -t"$threads" -c"$connections" -d"${seconds}s" "http://127.0.0.1:$2/" |
+        awk '/Requests\/sec/ { print $2 }')
+    wait "$perf_pid"
+    echo "$1: $rps requests/s at -c$connections; per request:"
+    awk -F, -v requests="$(echo "$rps * $seconds" | bc)" '
+        $1 + 0 > 0 {
+            name = $3; sub(/^syscalls:sys_enter_/, "  ", name)
+            sub(/^raw_syscalls:sys_enter$/, "system calls", name)
+            if ($3 == "task-clock") { name = "CPU µs (task-clock)"; $1 = $1 * 1000 }
+            printf "  %-22s %7.2f\n", name, $1 / requests
+        }' "$work/stat"
+}
+measure webpool "$webpool_port" "$webpool_pid"
+measure nginx "$nginx_port" "$(pgrep -d, -P "$nginx_pid")"
