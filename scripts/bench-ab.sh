@@ -7,9 +7,9 @@
 # One wrk run (keep-alive, GET / = site/hello.html) per server per round, the three servers'
 # order rotated each round (A B N, B N A, N A B), so a drift in the machine's speed hits all
 # three alike; then, per concurrency, each server's median requests/s over the rounds (the
-# lower middle one for an even count) and the
-# ratios B/A, A/nginx, B/nginx. On these 2-core VMs one run of the same binary moves by up to
-# 20%: quote medians of several rounds, never one run. (`scripts/bench-http.sh` is the fixed
+# lower middle one for an even count) and the ratios B/A, A/nginx, B/nginx. On these 2-core
+# VMs one run of the same binary moves by up to 20%: quote medians of several rounds, never
+# one run. (`scripts/bench-http.sh` is the fixed
 # benchmark against nginx and the book; this one compares builds.)
 #
 # Prints every run ("A=requests/s p99", "ERR" if wrk saw errors or non-2xx answers). Defaults:
