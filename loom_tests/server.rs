@@ -195,8 +195,10 @@ impl FakeSys {
 impl Sys for FakeSys {
     type Stream = FakeStream;
 
-    fn wait(&self, ready: &mut Vec<usize>, _timeout: Option<Duration>) -> io::Result<()> {
-        // Timeouts never fire in a model: time does not pass.
+    fn wait(&self, ready: &mut Vec<usize>, timeout: Option<Duration>) -> io::Result<()> {
+        // Timeouts never fire in a model: time does not pass. Except a zero one: a look that
+        // does not block (the event loop's `LOOK_AGAIN`) returns at once, ready or not.
+        let look_only = timeout == Some(Duration::ZERO);
         let mut state = self.state.lock().unwrap();
         loop {
             if state.listener_open && state.listener_armed && !state.backlog.is_empty() {
@@ -210,7 +212,7 @@ impl Sys for FakeSys {
                 }
             }
             let notified = std::mem::take(&mut state.notified);
-            if notified || !ready.is_empty() {
+            if notified || !ready.is_empty() || look_only {
                 return Ok(());
             }
             state = self.changed.wait(state).unwrap();

@@ -256,8 +256,10 @@ struct FakeSys(Arc<FakeNet>);
 impl Sys for FakeSys {
     type Stream = FakeStream;
 
-    fn wait(&self, ready: &mut Vec<usize>, _timeout: Option<Duration>) -> io::Result<()> {
-        // Timeouts never fire in a model: time does not pass.
+    fn wait(&self, ready: &mut Vec<usize>, timeout: Option<Duration>) -> io::Result<()> {
+        // Timeouts never fire in a model: time does not pass. Except a zero one: a look that
+        // does not block (the event loop's `LOOK_AGAIN`) returns at once, ready or not.
+        let look_only = timeout == Some(Duration::ZERO);
         let mut state = self.0.lock();
         loop {
             let state_ref = &mut *state;
@@ -273,7 +275,7 @@ impl Sys for FakeSys {
                 }
             }
             let notified = std::mem::take(&mut state_ref.notified);
-            if notified || !ready.is_empty() {
+            if notified || !ready.is_empty() || look_only {
                 return Ok(());
             }
             state = self.0.changed.wait(state).unwrap();
