@@ -100,8 +100,11 @@ enum SlotState<T> {
 /// requests/s at -c50, 1.12x and 1.09x at -c500, 0.99x and 0.97x at -c1 (within noise);
 /// `scripts/syscalls-per-request.sh`: at -c50, 15.4 -> 10.0 µs of the server's CPU and 0.60 ->
 /// 0.37 context switches per request. The price is at -c1, where every request now costs a
-/// yield and a look that finds nothing (14.0 -> 15.8 system calls per request). An idle server
-/// pays nothing: after a look that finds nothing the loop blocks as before.
+/// yield and a look that finds nothing (14.0 -> 15.8 system calls per request). Looking again
+/// only after a wait that reported several keys (never at -c1) was tried and measured against
+/// this, three sets: -c1 1.05x, 1.05x, 1.08x, but -c50 0.93x, 1.00x, 0.86x, with -c50 p99 up to
+/// 11 ms; -c50 is the cell further from its goal. An idle server pays nothing: after a look
+/// that finds nothing the loop blocks as before.
 const LOOK_AGAIN: Duration = Duration::ZERO;
 
 /// Yields the CPU before a look that does not block (`LOOK_AGAIN`). Not under loom or shuttle,
