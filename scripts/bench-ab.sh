@@ -32,28 +32,11 @@ shift $(( $# < 4 ? $# : 4 ))
 connections=("$@")
 [[ ${#connections[@]} -eq 0 ]] && connections=(1 50 500)
 
-for tool in wrk:wrk nginx:nginx bc:bc; do
-    if ! command -v "${tool%%:*}" >/dev/null 2>&1 && [[ ! -x "/usr/sbin/${tool%%:*}" ]]; then
-        sudo_cmd=""
-        [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
-        $sudo_cmd apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${tool##*:}" >/dev/null
-    fi
-done
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
+# shellcheck source=scripts/bench-common.sh
+source scripts/bench-common.sh
+install_if_missing wrk wrk
+install_if_missing nginx nginx
+install_if_missing bc bc
 
 port_a=$(free_port)
 "$old" --addr "127.0.0.1:$port_a" --threads "${ATHREADS:-4}" --quiet >/dev/null 2>&1 &
@@ -62,32 +45,7 @@ port_b=$(free_port)
 "$new" --addr "127.0.0.1:$port_b" --threads "${BTHREADS:-4}" --quiet >/dev/null 2>&1 &
 pids+=($!)
 port_n=$(free_port)
-mkdir -p "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<EOF
-worker_processes auto;
-worker_rlimit_nofile 8192;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 1000;
-    client_body_temp_path $work/nginx;
-    proxy_temp_path $work/nginx;
-    fastcgi_temp_path $work/nginx;
-    uwsgi_temp_path $work/nginx;
-    scgi_temp_path $work/nginx;
-    types { text/html html; }
-    server {
-        listen 127.0.0.1:$port_n;
-        root $root_dir/site;
-        location = / { try_files /hello.html =404; }
-    }
-}
-EOF
-"$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
-pids+=($!)
+start_nginx "$port_n" "$root_dir/site"
 
 expected=$(cat site/hello.html)
 for port in "$port_a" "$port_b" "$port_n"; do

@@ -21,34 +21,14 @@ if [[ "${1:-}" == "--quick" ]]; then
     connections=(1 50)
 fi
 
-install_if_missing() { # command package
-    if ! command -v "$1" >/dev/null 2>&1 && [[ ! -x "/usr/sbin/$1" ]]; then
-        echo "installing $2 ..."
-        sudo_cmd=""
-        [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
-        $sudo_cmd apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "$2" >/dev/null
-    fi
-}
+# shellcheck source=scripts/bench-common.sh
+source scripts/bench-common.sh
 install_if_missing wrk wrk
 install_if_missing nginx nginx
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 
 cargo build --release --quiet
 webpool="$root_dir/target/release/webpool"
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${pids[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$work"
-}
-trap cleanup EXIT
 
 # Starts `webpool ARGS` in the background and sets `port` once it is listening. Called
 # directly, never in `$(...)`: a subshell's `pids+=` would not reach the cleanup, and the
@@ -70,9 +50,6 @@ start_webpool() { # name args...
     return 1
 }
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
 
 # (a) webpool, 4 workers, no access log.
 start_webpool webpool --threads 4 --quiet
@@ -80,32 +57,7 @@ webpool_port=$port
 
 # (b) nginx, one worker per core, no access log, the same page at `/`.
 nginx_port=$(free_port)
-mkdir -p "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<EOF
-worker_processes auto;
-worker_rlimit_nofile 8192;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 1000;
-    client_body_temp_path $work/nginx;
-    proxy_temp_path $work/nginx;
-    fastcgi_temp_path $work/nginx;
-    uwsgi_temp_path $work/nginx;
-    scgi_temp_path $work/nginx;
-    types { text/html html; }
-    server {
-        listen 127.0.0.1:$nginx_port;
-        root $root_dir/site;
-        location = / { try_files /hello.html =404; }
-    }
-}
-EOF
-"$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
-pids+=($!)
+start_nginx "$nginx_port" "$root_dir/site"
 
 # (c) the Rust Book's server: its accept loop and handle_connection on the book's final pool
 # (listing 21-24/21-25, kept in src/demos/panic_kills_worker.rs: one request per connection).

@@ -23,56 +23,20 @@ binary=$(realpath "$1")
 connections=${2:-1}
 seconds=${3:-3}
 
-for tool in wrk:wrk nginx:nginx perf:linux-perf bc:bc; do
-    if ! command -v "${tool%%:*}" >/dev/null 2>&1 && [[ ! -x "/usr/sbin/${tool%%:*}" ]]; then
-        sudo_cmd=""
-        [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
-        $sudo_cmd apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${tool##*:}" >/dev/null
-    fi
-done
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
+# shellcheck source=scripts/bench-common.sh
+source scripts/bench-common.sh
+install_if_missing wrk wrk
+install_if_missing nginx nginx
+install_if_missing perf linux-perf
+install_if_missing bc bc
 
 webpool_port=$(free_port)
 "$binary" --addr "127.0.0.1:$webpool_port" --threads 4 --quiet >/dev/null 2>&1 &
 webpool_pid=$!
 pids+=($webpool_pid)
 nginx_port=$(free_port)
-mkdir -p "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<EOF
-worker_processes auto;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 1000;
-    client_body_temp_path $work/nginx;
-    types { text/html html; }
-    server {
-        listen 127.0.0.1:$nginx_port;
-        root $root_dir/site;
-        location = / { try_files /hello.html =404; }
-    }
-}
-EOF
-"$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
-nginx_pid=$!
-pids+=($nginx_pid)
+start_nginx "$nginx_port" "$root_dir/site"
+nginx_pid=${pids[-1]}
 for port in "$webpool_port" "$nginx_port"; do
     for _ in $(seq 1 100); do
         curl -s -o /dev/null "http://127.0.0.1:$port/" && break

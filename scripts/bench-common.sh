@@ -1,0 +1,60 @@
+# Sourced by the server benchmarks (bench-http.sh, bench-ab.sh, syscalls-per-request.sh): what
+# each needs to set up and tear down its servers. Sets `work` (a temporary folder) and `pids`
+# (the processes to stop), and traps EXIT to stop them by PID and remove `work`.
+
+# Installs Debian package PACKAGE if COMMAND is missing.
+install_if_missing() { # command package
+    if ! command -v "$1" >/dev/null 2>&1 && [[ ! -x "/usr/sbin/$1" ]]; then
+        echo "installing $2 ..." >&2
+        local sudo_cmd=""
+        [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+        $sudo_cmd apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "$2" >/dev/null
+    fi
+}
+
+# A free TCP port on loopback.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Starts nginx serving ROOT/hello.html at `/` on PORT (one worker per core, no access log,
+# keep-alive for 1000 requests), in the background; its PID goes to `pids`.
+start_nginx() { # port root
+    mkdir -p "$work/nginx"
+    cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes auto;
+worker_rlimit_nofile 8192;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000;
+    client_body_temp_path $work/nginx;
+    proxy_temp_path $work/nginx;
+    fastcgi_temp_path $work/nginx;
+    uwsgi_temp_path $work/nginx;
+    scgi_temp_path $work/nginx;
+    types { text/html html; }
+    server {
+        listen 127.0.0.1:$1;
+        root $2;
+        location = / { try_files /hello.html =404; }
+    }
+}
+CONF
+    "$(command -v nginx || echo /usr/sbin/nginx)" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+    pids+=($!)
+}
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
