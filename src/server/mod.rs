@@ -331,9 +331,10 @@ impl<S: Sys> Ctx<S> {
     /// woken only when it waits for this very hand-back: when shutdown waits for every
     /// connection, and when the client's next request was reported before the hand-back
     /// arrived (the loop has then set `awaiting`). Both flags are read after the push, and
-    /// the loop sets them before it takes the hand-backs, under the same lock: either the
-    /// loop's take comes after this push and finds it, or it comes before, and then this push
-    /// comes after the take and its flag reads see what the loop set before it.
+    /// the loop sets `awaiting`, or sees that shutdown has begun, before it takes the
+    /// hand-backs, under the same lock: either the loop's take comes after this push and finds
+    /// it, or it comes before, and then this push comes after the take, and its flag reads see
+    /// what the loop set or saw before it.
     pub(crate) fn hand_back(&self, handback: HandBack<S::Stream>) {
         let quiet = matches!(handback, HandBack::Idle { .. });
         sync::lock(&self.handbacks).push(handback);
