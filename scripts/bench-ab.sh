@@ -47,23 +47,13 @@ pids+=($!)
 port_n=$(free_port)
 start_nginx "$port_n" "$root_dir/site"
 
-expected=$(cat site/hello.html)
-for port in "$port_a" "$port_b" "$port_n"; do
-    for _ in $(seq 1 100); do
-        curl -s -o /dev/null "http://127.0.0.1:$port/" && break
-        sleep 0.05
-    done
-    if [[ "$(curl -s --max-time 5 "http://127.0.0.1:$port/" || true)" != "$expected" ]]; then
-        echo "the server on port $port did not answer GET / with hello.html" >&2
-        exit 1
-    fi
-done
+expect_hello A "$port_a"
+expect_hello B "$port_b"
+expect_hello nginx "$port_n"
 
 # "requests/s p99" of one wrk run, with " ERR" if any request failed.
 run() { # port connections
-    local threads=2
-    [[ $2 -lt 2 ]] && threads=1
-    wrk -t"$threads" -c"$2" -d"${seconds}s" --latency "http://127.0.0.1:$1/" 2>&1 |
+    wrk -t"$(wrk_threads "$2")" -c"$2" -d"${seconds}s" --latency "http://127.0.0.1:$1/" 2>&1 |
         awk '/Requests\/sec/ { r = $2 } $1 == "99%" { p = $2 } /Socket errors|Non-2xx/ { e = " ERR" }
              END { printf "%d %s%s", r, p, e }'
 }

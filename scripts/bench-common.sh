@@ -18,6 +18,25 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
+# Waits (up to 5 s) for the server on PORT to answer, then exits the script unless it answers
+# GET / with site/hello.html, byte for byte: a benchmark of a wrong answer measures nothing.
+expect_hello() { # name port
+    local _
+    for _ in $(seq 1 100); do
+        curl -s -o /dev/null "http://127.0.0.1:$2/" && break
+        sleep 0.05
+    done
+    if [[ "$(curl -s --max-time 5 "http://127.0.0.1:$2/" || true)" != "$(cat site/hello.html)" ]]; then
+        echo "$1 on port $2 did not answer GET / with hello.html" >&2
+        exit 1
+    fi
+}
+
+# wrk's thread count for CONNECTIONS: two (one per core), but no more threads than connections.
+wrk_threads() { # connections
+    if [[ $1 -lt 2 ]]; then echo 1; else echo 2; fi
+}
+
 # Starts nginx serving ROOT/hello.html at `/` on PORT (one worker per core, no access log,
 # keep-alive for 1000 requests), in the background; its PID goes to `pids`.
 start_nginx() { # port root

@@ -65,26 +65,13 @@ start_webpool book --pool panic-kills-worker --threads 4
 book_port=$port
 
 # Every server must answer GET / with the page before it is measured.
-expected=$(cat site/hello.html)
-for _ in $(seq 1 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$nginx_port/" && break
-    sleep 0.05
-done
-for server in "webpool:$webpool_port" "nginx:$nginx_port" "book:$book_port"; do
-    name=${server%%:*}
-    port=${server##*:}
-    body=$(curl -s --max-time 5 "http://127.0.0.1:$port/" || true)
-    if [[ "$body" != "$expected" ]]; then
-        echo "$name on port $port did not answer GET / with hello.html" >&2
-        exit 1
-    fi
-done
+expect_hello webpool "$webpool_port"
+expect_hello nginx "$nginx_port"
+expect_hello book "$book_port"
 
 # Runs wrk; prints "requests/s p50 p99 errors".
 measure() { # port connections
-    local threads=2
-    [[ $2 -lt 2 ]] && threads=1
-    wrk -t"$threads" -c"$2" -d"$duration" --latency "http://127.0.0.1:$1/" >"$work/wrk.txt" 2>&1 || true
+    wrk -t"$(wrk_threads "$2")" -c"$2" -d"$duration" --latency "http://127.0.0.1:$1/" >"$work/wrk.txt" 2>&1 || true
     awk '
         function ms(v) {
             if (v ~ /us$/) { sub(/us$/, "", v); return v / 1000 }

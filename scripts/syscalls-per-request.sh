@@ -37,20 +37,16 @@ pids+=($webpool_pid)
 nginx_port=$(free_port)
 start_nginx "$nginx_port" "$root_dir/site"
 nginx_pid=${pids[-1]}
-for port in "$webpool_port" "$nginx_port"; do
-    for _ in $(seq 1 100); do
-        curl -s -o /dev/null "http://127.0.0.1:$port/" && break
-        sleep 0.05
-    done
-done
+expect_hello webpool "$webpool_port"
+expect_hello nginx "$nginx_port"
 
 calls="futex sched_yield recvfrom sendto read write writev epoll_pwait epoll_wait epoll_ctl"
 events="task-clock,context-switches,raw_syscalls:sys_enter"
 for call in $calls; do events="$events,syscalls:sys_enter_$call"; done
 
 measure() { # name port pids
-    local threads=2
-    [[ $connections -lt 2 ]] && threads=1
+    local threads
+    threads=$(wrk_threads "$connections")
     wrk -t"$threads" -c"$connections" -d1s "http://127.0.0.1:$2/" >/dev/null # warm-up
     perf stat -e "$events" -x, -p "$3" -o "$work/stat" -- sleep "$seconds" &
     local perf_pid=$!
