@@ -91,7 +91,10 @@ measure() { # port connections
 echo
 echo "wrk -d$duration, keep-alive, GET / (hello.html, $(wc -c <site/hello.html) bytes); $(nproc) cores"
 echo "webpool and nginx alternate (nginx, webpool, webpool, nginx); each figure is the mean of"
-echo "its two runs, so a drift in the machine's speed during the run hits both alike"
+echo "its two runs, so a drift in the machine's speed during the run hits both alike."
+echo "book: one request per connection, so wrk counts each close as an error; and each"
+echo "connection wrk closes unanswered kills one of its workers, until the server panics and"
+echo "aborts (the shell prints \"Aborted\"): the bug src/demos/panic_kills_worker.rs shows"
 printf "%-6s %-9s %12s %10s %10s %8s %16s\n" conns server "requests/s" "p50 ms" "p99 ms" errors "webpool/nginx"
 # The mean of two `measure` lines, field by field (errors summed).
 mean2() {
