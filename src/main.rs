@@ -87,6 +87,22 @@ const MAX_THREADS: i64 = 1024;
 const MAX_QUEUE: i64 = 65_536;
 
 /// Parses a `--pool` name, listing the valid ones on error.
+/// Ends the process for a command line clap did not accept: `--help` and `--version` print
+/// their text and succeed; anything else prints the first line of clap's message (it names the
+/// flag and what was wrong; the lines after it are a usage hint) and exits with 2, clap's code
+/// for a usage error.
+fn refuse_arguments(err: &clap::Error) -> ExitCode {
+    if !err.use_stderr() {
+        // Nothing useful is left to do if stdout is gone.
+        let _ = err.print();
+        return ExitCode::SUCCESS;
+    }
+    let message = err.render().to_string();
+    let first = message.lines().next().unwrap_or("error: invalid arguments");
+    eprintln!("{first} (see --help)");
+    ExitCode::from(2)
+}
+
 fn parse_pool(name: &str) -> Result<PoolKind, String> {
     name.parse().map_err(|err| {
         let names: Vec<&str> = PoolKind::ALL.iter().map(|kind| kind.name()).collect();
@@ -111,7 +127,10 @@ fn parse_positive_seconds(text: &str) -> Result<Duration, String> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return refuse_arguments(&err),
+    };
     let result = match cli.pool {
         Some(kind) => run_book(&cli, kind),
         None => run_server(&cli),

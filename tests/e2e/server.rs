@@ -866,12 +866,25 @@ fn a_missing_root_is_exit_1_and_bad_flags_exit_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--threads"));
-    Command::cargo_bin("webpool")
-        .unwrap()
-        .args(["--no-such-flag"])
-        .timeout(LIVENESS)
-        .assert()
-        .code(2);
+    // A refused command line is one line on stderr, naming what was wrong.
+    for (args, named) in [
+        (&["--no-such-flag"][..], "--no-such-flag"),
+        (&["--threads", "abc"][..], "abc"),
+        (&["--pool", "no-such-pool"][..], "no-such-pool"),
+    ] {
+        Command::cargo_bin("webpool")
+            .unwrap()
+            .args(args)
+            .timeout(LIVENESS)
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(
+                predicate::str::starts_with("error: ")
+                    .and(predicate::str::contains(named))
+                    .and(predicate::function(|err: &str| err.lines().count() == 1)),
+            );
+    }
 }
 
 /// Item 5 of issue 13: a size or a time from a flag never aborts the process nor reserves
