@@ -872,19 +872,31 @@ fn a_missing_root_is_exit_1_and_bad_flags_exit_2() {
         (&["--threads", "abc"][..], "abc"),
         (&["--pool", "no-such-pool"][..], "no-such-pool"),
     ] {
-        Command::cargo_bin("webpool")
-            .unwrap()
-            .args(args)
-            .timeout(LIVENESS)
-            .assert()
-            .code(2)
-            .stdout(predicate::str::is_empty())
-            .stderr(
-                predicate::str::starts_with("error: ")
-                    .and(predicate::str::contains(named))
-                    .and(predicate::function(|err: &str| err.lines().count() == 1)),
-            );
+        assert_refused(args, &[named]);
     }
+}
+
+/// Runs webpool with `args` and asserts that it refuses them as a bad command line: exit 2,
+/// nothing on stdout, and one line on stderr, an error naming each of `named` (no panic, no
+/// failed allocation).
+fn assert_refused(args: &[&str], named: &[&str]) {
+    let mut expected = predicate::str::starts_with("error: ").boxed();
+    for word in named {
+        expected = expected.and(predicate::str::contains(*word)).boxed();
+    }
+    Command::cargo_bin("webpool")
+        .unwrap()
+        .args(args)
+        .timeout(LIVENESS)
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(
+            expected
+                .and(predicate::str::contains("memory allocation").not())
+                .and(predicate::str::contains("panicked").not())
+                .and(predicate::function(|err: &str| err.lines().count() == 1)),
+        );
 }
 
 /// Item 5 of issue 13: a size or a time from a flag never aborts the process nor reserves
@@ -898,20 +910,7 @@ fn absurd_flag_values_are_refused_with_their_limits() {
         ("--threads", "65535", "1024"),
         ("--write-timeout", "0", "--write-timeout"),
     ] {
-        Command::cargo_bin("webpool")
-            .unwrap()
-            .args(["--addr", "127.0.0.1:0", flag, value])
-            .timeout(LIVENESS)
-            .assert()
-            .code(2)
-            .stdout(predicate::str::is_empty())
-            .stderr(
-                predicate::str::starts_with("error: ")
-                    .and(predicate::str::contains(flag))
-                    .and(predicate::str::contains(limit))
-                    .and(predicate::str::contains("memory allocation").not())
-                    .and(predicate::str::contains("panicked").not()),
-            );
+        assert_refused(&["--addr", "127.0.0.1:0", flag, value], &[flag, limit]);
     }
     Command::cargo_bin("webpool")
         .unwrap()
