@@ -29,7 +29,6 @@ install_if_missing nginx nginx
 cargo build --release --quiet
 webpool="$root_dir/target/release/webpool"
 
-
 # Starts `webpool ARGS` in the background and sets `port` once it is listening. Called
 # directly, never in `$(...)`: a subshell's `pids+=` would not reach the cleanup, and the
 # server would outlive the script.
@@ -49,7 +48,6 @@ start_webpool() { # name args...
     cat "$work/$name.err" >&2
     return 1
 }
-
 
 # (a) webpool, 4 workers, no access log.
 start_webpool webpool --threads 4 --quiet

@@ -86,7 +86,6 @@ const MAX_THREADS: i64 = 1024;
 /// past any useful backlog.
 const MAX_QUEUE: i64 = 65_536;
 
-/// Parses a `--pool` name, listing the valid ones on error.
 /// Ends the process for a command line clap did not accept: `--help` and `--version` print
 /// their text and succeed; anything else prints the first line of clap's message (it names the
 /// flag and what was wrong; the lines after it are a usage hint) and exits with 2, clap's code
@@ -103,6 +102,7 @@ fn refuse_arguments(err: &clap::Error) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Parses a `--pool` name, listing the valid ones on error.
 fn parse_pool(name: &str) -> Result<PoolKind, String> {
     name.parse().map_err(|err| {
         let names: Vec<&str> = PoolKind::ALL.iter().map(|kind| kind.name()).collect();
