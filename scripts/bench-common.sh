@@ -37,6 +37,13 @@ wrk_threads() { # connections
     if [[ $1 -lt 2 ]]; then echo 1; else echo 2; fi
 }
 
+# CPU time the hypervisor took from this VM since boot ("steal"), in milliseconds summed over
+# every vCPU (/proc/stat counts it in USER_HZ ticks of 10 ms). A run during which it grows by
+# more than a few tens of ms was disturbed from outside: its tail latency is the machine's.
+steal_ms() {
+    awk '/^cpu / { print $9 * 10 }' /proc/stat
+}
+
 # Starts nginx serving ROOT/hello.html at `/` on PORT (one worker per core, no access log,
 # keep-alive for 1000 requests), in the background; its PID goes to `pids`.
 start_nginx() { # port root

@@ -67,8 +67,10 @@ expect_hello webpool "$webpool_port"
 expect_hello nginx "$nginx_port"
 expect_hello book "$book_port"
 
-# Runs wrk; prints "requests/s p50 p99 errors".
+# Runs wrk; prints "requests/s p50 p99 errors steal_ms" (steal: see bench-common.sh).
 measure() { # port connections
+    local steal_before
+    steal_before=$(steal_ms)
     wrk -t"$(wrk_threads "$2")" -c"$2" -d"$duration" --latency "http://127.0.0.1:$1/" >"$work/wrk.txt" 2>&1 || true
     awk '
         function ms(v) {
@@ -82,8 +84,8 @@ measure() { # port connections
         $1 == "99%" { p99 = ms($2) }
         /Socket errors/ { gsub(/,/, ""); errors += $4 + $6 + $8 + $10 }
         /Non-2xx/ { errors += $NF }
-        END { printf "%s %.3f %.3f %d\n", rps, p50, p99, errors }
-    ' "$work/wrk.txt"
+        END { printf "%s %.3f %.3f %d %d\n", rps, p50, p99, errors, steal }
+    ' steal="$(( $(steal_ms) - steal_before ))" "$work/wrk.txt"
 }
 
 echo
@@ -93,12 +95,15 @@ echo "its two runs, so a drift in the machine's speed during the run hits both a
 echo "book: one request per connection, so wrk counts each close as an error; and each"
 echo "connection wrk closes unanswered kills one of its workers, until the server panics and"
 echo "aborts (the shell prints \"Aborted\"): the bug src/demos/panic_kills_worker.rs shows"
-printf "%-6s %-9s %12s %10s %10s %8s %16s\n" conns server "requests/s" "p50 ms" "p99 ms" errors "webpool/nginx"
-# The mean of two `measure` lines, field by field (errors summed).
+echo "steal: CPU time the hypervisor took from this VM during the server's runs, summed over"
+echo "its vCPUs: a run with more than a few tens of ms of it was disturbed from outside, and its"
+echo "p99 is the machine's (scripts/bench-stall.sh compares the servers under the same stall)."
+printf "%-6s %-9s %12s %10s %10s %8s %9s %16s\n" conns server "requests/s" "p50 ms" "p99 ms" errors "steal ms" "webpool/nginx"
+# The mean of two `measure` lines, field by field (errors and steal summed).
 mean2() {
     awk -v a="$1" -v b="$2" 'BEGIN {
         split(a, x, " "); split(b, y, " ");
-        printf "%.2f %.3f %.3f %d\n", (x[1] + y[1]) / 2, (x[2] + y[2]) / 2, (x[3] + y[3]) / 2, x[4] + y[4]
+        printf "%.2f %.3f %.3f %d %d\n", (x[1] + y[1]) / 2, (x[2] + y[2]) / 2, (x[3] + y[3]) / 2, x[4] + y[4], x[5] + y[5]
     }'
 }
 for c in "${connections[@]}"; do
@@ -106,11 +111,11 @@ for c in "${connections[@]}"; do
     webpool_1=$(measure "$webpool_port" "$c")
     webpool_2=$(measure "$webpool_port" "$c")
     nginx_2=$(measure "$nginx_port" "$c")
-    read -r nginx_rps nginx_p50 nginx_p99 nginx_err < <(mean2 "$nginx_1" "$nginx_2")
-    read -r webpool_rps webpool_p50 webpool_p99 webpool_err < <(mean2 "$webpool_1" "$webpool_2")
-    read -r book_rps book_p50 book_p99 book_err < <(measure "$book_port" "$c")
+    read -r nginx_rps nginx_p50 nginx_p99 nginx_err nginx_steal < <(mean2 "$nginx_1" "$nginx_2")
+    read -r webpool_rps webpool_p50 webpool_p99 webpool_err webpool_steal < <(mean2 "$webpool_1" "$webpool_2")
+    read -r book_rps book_p50 book_p99 book_err book_steal < <(measure "$book_port" "$c")
     ratio=$(awk -v a="$webpool_rps" -v b="$nginx_rps" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
-    printf "%-6s %-9s %12s %10s %10s %8s %16s\n" "$c" webpool "$webpool_rps" "$webpool_p50" "$webpool_p99" "$webpool_err" "$ratio"
-    printf "%-6s %-9s %12s %10s %10s %8s\n" "$c" nginx "$nginx_rps" "$nginx_p50" "$nginx_p99" "$nginx_err"
-    printf "%-6s %-9s %12s %10s %10s %8s\n" "$c" book "$book_rps" "$book_p50" "$book_p99" "$book_err"
+    printf "%-6s %-9s %12s %10s %10s %8s %9s %16s\n" "$c" webpool "$webpool_rps" "$webpool_p50" "$webpool_p99" "$webpool_err" "$webpool_steal" "$ratio"
+    printf "%-6s %-9s %12s %10s %10s %8s %9s\n" "$c" nginx "$nginx_rps" "$nginx_p50" "$nginx_p99" "$nginx_err" "$nginx_steal"
+    printf "%-6s %-9s %12s %10s %10s %8s %9s\n" "$c" book "$book_rps" "$book_p50" "$book_p99" "$book_err" "$book_steal"
 done
