@@ -57,7 +57,6 @@ run() { # port connections
         awk '/Requests\/sec/ { r = $2 } $1 == "99%" { p = $2 } /Socket errors|Non-2xx/ { e = " ERR" }
              END { printf "%d %s%s", r, p, e }'
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ratio() { echo "scale=3; $1 / $2" | bc; }
 
 for c in "${connections[@]}"; do

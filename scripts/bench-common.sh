@@ -1,6 +1,7 @@
-# Sourced by the server benchmarks (bench-http.sh, bench-ab.sh, syscalls-per-request.sh): what
-# each needs to set up and tear down its servers. Sets `work` (a temporary folder) and `pids`
-# (the processes to stop), and traps EXIT to stop them by PID and remove `work`.
+# Sourced by the server benchmarks (bench-http.sh, bench-stall.sh, bench-ab.sh,
+# syscalls-per-request.sh): what each needs to set up, measure and tear down its servers. Sets
+# `work` (a temporary folder) and `pids` (the processes to stop), and traps EXIT to stop them
+# by PID and remove `work`.
 
 # Installs Debian package PACKAGE if COMMAND is missing.
 install_if_missing() { # command package
@@ -42,6 +43,34 @@ wrk_threads() { # connections
 # more than a few tens of ms was disturbed from outside: its tail latency is the machine's.
 steal_ms() {
     awk '/^cpu / { print $9 * 10 }' /proc/stat
+}
+
+# Runs wrk (keep-alive, GET /) for DURATION (wrk's form: 10s); prints
+# "requests/s p50_ms p99_ms errors steal_ms" (errors: socket errors and non-2xx answers).
+measure() { # port connections duration
+    local steal_before
+    steal_before=$(steal_ms)
+    wrk -t"$(wrk_threads "$2")" -c"$2" -d"$3" --latency "http://127.0.0.1:$1/" >"$work/wrk.txt" 2>&1 || true
+    awk '
+        function ms(v) {
+            if (v ~ /us$/) { sub(/us$/, "", v); return v / 1000 }
+            if (v ~ /ms$/) { sub(/ms$/, "", v); return v + 0 }
+            if (v ~ /s$/)  { sub(/s$/, "", v);  return v * 1000 }
+            return v
+        }
+        /Requests\/sec/ { rps = $2 }
+        $1 == "50%" { p50 = ms($2) }
+        $1 == "99%" { p99 = ms($2) }
+        /Socket errors/ { gsub(/,/, ""); errors += $4 + $6 + $8 + $10 }
+        /Non-2xx/ { errors += $NF }
+        END { printf "%s %.3f %.3f %d %d\n", rps, p50, p99, errors, steal }
+    ' steal="$(( $(steal_ms) - steal_before ))" "$work/wrk.txt"
+}
+
+# The median of the numbers on standard input, one per line (the lower middle one for an even
+# count).
+median() {
+    sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
 # Starts nginx serving ROOT/hello.html at `/` on PORT (one worker per core, no access log,

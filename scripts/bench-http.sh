@@ -67,27 +67,6 @@ expect_hello webpool "$webpool_port"
 expect_hello nginx "$nginx_port"
 expect_hello book "$book_port"
 
-# Runs wrk; prints "requests/s p50 p99 errors steal_ms" (steal: see bench-common.sh).
-measure() { # port connections
-    local steal_before
-    steal_before=$(steal_ms)
-    wrk -t"$(wrk_threads "$2")" -c"$2" -d"$duration" --latency "http://127.0.0.1:$1/" >"$work/wrk.txt" 2>&1 || true
-    awk '
-        function ms(v) {
-            if (v ~ /us$/) { sub(/us$/, "", v); return v / 1000 }
-            if (v ~ /ms$/) { sub(/ms$/, "", v); return v + 0 }
-            if (v ~ /s$/)  { sub(/s$/, "", v);  return v * 1000 }
-            return v
-        }
-        /Requests\/sec/ { rps = $2 }
-        $1 == "50%" { p50 = ms($2) }
-        $1 == "99%" { p99 = ms($2) }
-        /Socket errors/ { gsub(/,/, ""); errors += $4 + $6 + $8 + $10 }
-        /Non-2xx/ { errors += $NF }
-        END { printf "%s %.3f %.3f %d %d\n", rps, p50, p99, errors, steal }
-    ' steal="$(( $(steal_ms) - steal_before ))" "$work/wrk.txt"
-}
-
 echo
 echo "wrk -d$duration, keep-alive, GET / (hello.html, $(wc -c <site/hello.html) bytes); $(nproc) cores"
 echo "webpool and nginx alternate (nginx, webpool, webpool, nginx); each figure is the mean of"
@@ -107,13 +86,13 @@ mean2() {
     }'
 }
 for c in "${connections[@]}"; do
-    nginx_1=$(measure "$nginx_port" "$c")
-    webpool_1=$(measure "$webpool_port" "$c")
-    webpool_2=$(measure "$webpool_port" "$c")
-    nginx_2=$(measure "$nginx_port" "$c")
+    nginx_1=$(measure "$nginx_port" "$c" "$duration")
+    webpool_1=$(measure "$webpool_port" "$c" "$duration")
+    webpool_2=$(measure "$webpool_port" "$c" "$duration")
+    nginx_2=$(measure "$nginx_port" "$c" "$duration")
     read -r nginx_rps nginx_p50 nginx_p99 nginx_err nginx_steal < <(mean2 "$nginx_1" "$nginx_2")
     read -r webpool_rps webpool_p50 webpool_p99 webpool_err webpool_steal < <(mean2 "$webpool_1" "$webpool_2")
-    read -r book_rps book_p50 book_p99 book_err book_steal < <(measure "$book_port" "$c")
+    read -r book_rps book_p50 book_p99 book_err book_steal < <(measure "$book_port" "$c" "$duration")
     ratio=$(awk -v a="$webpool_rps" -v b="$nginx_rps" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
     printf "%-6s %-9s %12s %10s %10s %8s %9s %16s\n" "$c" webpool "$webpool_rps" "$webpool_p50" "$webpool_p99" "$webpool_err" "$webpool_steal" "$ratio"
     printf "%-6s %-9s %12s %10s %10s %8s %9s\n" "$c" nginx "$nginx_rps" "$nginx_p50" "$nginx_p99" "$nginx_err" "$nginx_steal"

@@ -9,7 +9,7 @@
 # p99 that is the machine's, not the server's (bench-http.sh prints each run's steal). Here both
 # servers meet the same stall, so their p99s compare: a server whose design amplifies a stalled
 # CPU (one thread that everything waits for) shows it. Rounds alternate the servers' order
-# (webpool first, then nginx first). Prints each run's requests/s, p99 and steal, then in how
+# (webpool first, then nginx first). Prints each run (`measure` in bench-common.sh), then in how
 # many rounds webpool's p99 was at or below nginx's, and the medians.
 #
 # Needs root (or CAP_SYS_NICE) for the SCHED_FIFO staller. Installs wrk and nginx from Debian's
@@ -58,28 +58,10 @@ while True:
 ' "$burst" "$period" &
 pids+=($!)
 
-# "requests/s p99_ms steal_ms" of one wrk run, with " ERR" if any request failed.
-run() { # port
-    local steal_before
-    steal_before=$(steal_ms)
-    wrk -t"$(wrk_threads "$connections")" -c"$connections" -d"${seconds}s" --latency \
-        "http://127.0.0.1:$1/" >"$work/wrk.txt" 2>&1 || true
-    awk -v steal="$(( $(steal_ms) - steal_before ))" '
-        function ms(v) {
-            if (v ~ /us$/) { sub(/us$/, "", v); return v / 1000 }
-            if (v ~ /ms$/) { sub(/ms$/, "", v); return v + 0 }
-            if (v ~ /s$/)  { sub(/s$/, "", v);  return v * 1000 }
-            return v
-        }
-        /Requests\/sec/ { r = $2 } $1 == "99%" { p = ms($2) } /Socket errors|Non-2xx/ { e = " ERR" }
-        END { printf "%d %.3f %d%s", r, p, steal, e }' "$work/wrk.txt"
-}
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-
 echo "stall: vCPU 0 taken for $burst ms of every $period ms; wrk -c$connections, ${seconds} s runs"
-echo "each run: requests/s, p99 ms, steal ms (the hypervisor's, on top of the stall)"
-run "$port_w" >/dev/null # warm-up
-run "$port_n" >/dev/null
+echo "each run: requests/s, p50 ms, p99 ms, errors, steal ms (the hypervisor's, on top of the stall)"
+measure "$port_w" "$connections" "${seconds}s" >/dev/null # warm-up
+measure "$port_n" "$connections" "${seconds}s" >/dev/null
 : >"$work/w_rps"
 : >"$work/w_p99"
 : >"$work/n_rps"
@@ -87,14 +69,14 @@ run "$port_n" >/dev/null
 at_or_below=0
 for round in $(seq 1 "$rounds"); do
     if (( round % 2 )); then
-        w=$(run "$port_w")
-        n=$(run "$port_n")
+        w=$(measure "$port_w" "$connections" "${seconds}s")
+        n=$(measure "$port_n" "$connections" "${seconds}s")
     else
-        n=$(run "$port_n")
-        w=$(run "$port_w")
+        n=$(measure "$port_n" "$connections" "${seconds}s")
+        w=$(measure "$port_w" "$connections" "${seconds}s")
     fi
-    read -r w_rps w_p99 _ <<<"$w"
-    read -r n_rps n_p99 _ <<<"$n"
+    read -r w_rps _ w_p99 _ <<<"$w"
+    read -r n_rps _ n_p99 _ <<<"$n"
     echo "$w_rps" >>"$work/w_rps"
     echo "$w_p99" >>"$work/w_p99"
     echo "$n_rps" >>"$work/n_rps"
