@@ -9,7 +9,11 @@
 //!   waited for;
 //! - `1us`: the same jobs after about a microsecond of arithmetic each;
 //! - `wakeup`: one job submitted to a pool idle long enough for its workers to sleep, timed
-//!   until it starts.
+//!   until it starts;
+//! - `cpu`: the `1us` workload again, timed by hand with the process's CPU time beside the wall
+//!   time, so that each job's cost splits into the job's own body and the rest (handing it over,
+//!   waiting). Run it under `taskset -c 0` too (`scripts/bench-pool.sh` does) to see the same
+//!   pools on one CPU, where no cache line moves between CPUs.
 //!
 //! Every pool runs the very same closure (it captures one `Arc`), so what differs is only how
 //! the pool moves it: the others box every job, webpool stores a closure this small inline.
@@ -294,6 +298,59 @@ fn wakeup_table() {
     }
 }
 
+/// Nanoseconds of CPU time this process has used so far, over all its threads.
+fn process_cpu_ns() -> u128 {
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    u128::try_from(now.tv_sec).expect("CPU time is not negative") * 1_000_000_000
+        + u128::try_from(now.tv_nsec).expect("CPU time is not negative")
+}
+
+/// The job body of the `1us` workload alone, on this thread: nanoseconds per call.
+fn job_body_ns() -> f64 {
+    const CALLS: u32 = 1_000_000;
+    let start = Instant::now();
+    for _ in 0..CALLS {
+        spin_one_microsecond();
+    }
+    start.elapsed().as_nanos() as f64 / f64::from(CALLS)
+}
+
+/// Throughput and CPU time per job of the `1us` workload, per pool and thread count. The CPU
+/// time is the whole process's (the submitter, the workers, and the other pools' idle
+/// threads), so CPU per job minus the job body is what moving and waiting for a job cost.
+fn cpu_table() {
+    const MEASURE: Duration = Duration::from_secs(2);
+    let cpus = thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "cpu per job: 1 us jobs, {} s per pool, on {cpus} CPU(s); the job body alone takes {:.0} ns",
+        MEASURE.as_secs(),
+        job_body_ns()
+    );
+    println!(
+        "{:<12} {:>8} {:>12} {:>12} {:>8}",
+        "pool", "threads", "M jobs/s", "CPU ns/job", "CPU"
+    );
+    for threads in THREADS {
+        for (name, pool) in pools(threads) {
+            pool.batch(true); // Warm up: threads started, caches and queues in use.
+            let (cpu_before, started) = (process_cpu_ns(), Instant::now());
+            let mut jobs = 0u32;
+            while started.elapsed() < MEASURE {
+                pool.batch(true);
+                jobs += u32::try_from(JOBS).expect("a batch fits in a u32");
+            }
+            let wall = started.elapsed().as_secs_f64();
+            let cpu = (process_cpu_ns() - cpu_before) as f64;
+            println!(
+                "{name:<12} {threads:>8} {:>12.2} {:>12.0} {:>7.0}%",
+                f64::from(jobs) / wall / 1e6,
+                cpu / f64::from(jobs),
+                cpu / wall / 1e7
+            );
+        }
+    }
+}
+
 criterion_group!(benches, empty_jobs, microsecond_jobs);
 
 fn main() {
@@ -303,6 +360,9 @@ fn main() {
         .collect();
     if filter.is_empty() || filter.iter().any(|f| "wakeup".contains(f.as_str())) {
         wakeup_table();
+    }
+    if filter.is_empty() || filter.iter().any(|f| "cpu".contains(f.as_str())) {
+        cpu_table();
     }
     benches();
     Criterion::default().configure_from_args().final_summary();

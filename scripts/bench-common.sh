@@ -1,4 +1,4 @@
-# Sourced by the server benchmarks (bench-http.sh, bench-stall.sh, bench-ab.sh,
+# Sourced by the benchmark scripts (bench-http.sh, bench-stall.sh, bench-ab.sh, bench-pool.sh,
 # syscalls-per-request.sh): what each needs to set up, measure and tear down its servers. Sets
 # `work` (a temporary folder) and `pids` (the processes to stop), and traps EXIT to stop them
 # by PID and remove `work`.
