@@ -28,7 +28,7 @@ struct Cli {
     threads: u16,
 
     /// Connections that may wait for a worker, 1 to 65536 (the queue is allocated at start-up,
-    /// 40 bytes a slot); past that, new requests get 503.
+    /// 64 bytes a slot); past that, new requests get 503.
     #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=MAX_QUEUE))]
     queue: u32,
 
@@ -81,8 +81,8 @@ struct Cli {
 /// point where the system runs out of threads (see `Builder::MAX_THREADS`).
 const MAX_THREADS: i64 = 1024;
 
-/// The most queue slots `--queue` accepts: the queue is allocated whole at start-up (40 bytes a
-/// slot, 2.5 MiB at most), and 65 536 connections waiting for a few workers is already far
+/// The most queue slots `--queue` accepts: the queue is allocated whole at start-up (64 bytes a
+/// slot, 4 MiB at most), and 65 536 connections waiting for a few workers is already far
 /// past any useful backlog.
 const MAX_QUEUE: i64 = 65_536;
 
