@@ -1,7 +1,7 @@
 # Sourced by the benchmark scripts (bench-http.sh, bench-stall.sh, bench-ab.sh, bench-pool.sh,
-# syscalls-per-request.sh): what each needs to set up, measure and tear down its servers. Sets
-# `work` (a temporary folder) and `pids` (the processes to stop), and traps EXIT to stop them
-# by PID and remove `work`.
+# syscalls-per-request.sh): what each needs to set up, measure and tear down (its servers, its
+# temporary files). Sets `work` (a temporary folder) and `pids` (the processes to stop), and
+# traps EXIT to stop them by PID and remove `work`.
 
 # Installs Debian package PACKAGE if COMMAND is missing.
 install_if_missing() { # command package

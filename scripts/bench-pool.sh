@@ -8,14 +8,14 @@
 #   bash scripts/bench-pool.sh            # 3 runs, about 11 minutes on 2 cores
 #   bash scripts/bench-pool.sh --runs 1   # one run
 #
-# Why several runs: a cell's figure moves from run to run with the machine, by up to 1.6x on
+# Why several runs: a cell's figure moves from run to run with the machine, by up to 1.7x on
 # 1 us jobs at 4 workers, and criterion's confidence interval only covers the seconds of one
-# run. Those cells spend about as much CPU handing each job from one vCPU to the other as
-# running it (the bench's cpu table shows it, and the same table on one CPU, printed last,
-# shows the cost without the hand-over), so they follow how fast the hypervisor lets the
-# vCPUs run and pass cache lines. Each run ends with its steal. The summary takes, per cell,
-# the median over runs of criterion's mean. Never fails on the figures; fails only if the
-# bench fails.
+# run. Those cells spend a large share of their CPU handing each job from one vCPU to the
+# other (about 130 of 410 ns a job at 4 workers: the bench's cpu table shows it, and the same
+# table on one CPU, printed last, shows the cost without the hand-over), so they follow how
+# fast the hypervisor lets the vCPUs run and pass cache lines. Each run ends with its steal.
+# The summary takes, per cell, the median over runs of criterion's mean. Never fails on the
+# figures; fails only if the bench fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,19 +25,18 @@ if [[ "${1:-}" == "--runs" ]]; then
 fi
 
 # shellcheck source=scripts/bench-common.sh
-source scripts/bench-common.sh # steal_ms, and `work` (removed on exit)
-logs=$work
+source scripts/bench-common.sh # steal_ms, and `work` (removed on exit) for the runs' logs
 cargo bench --bench pool --no-run
 for run in $(seq 1 "$runs"); do
     echo "== run $run of $runs"
     steal_before=$(steal_ms)
-    cargo bench --bench pool | tee "$logs/run-$run.txt"
+    cargo bench --bench pool | tee "$work/run-$run.txt"
     echo "== run $run: $(( $(steal_ms) - steal_before )) ms of steal"
 done
 echo "== the cpu table again, the whole process on CPU 0 (taskset -c 0)"
 taskset -c 0 cargo bench --bench pool cpu
 
-python3 - "$logs" <<'PY'
+python3 - "$work" <<'PY'
 import re
 import statistics
 import sys
