@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The loom suite: every model in loom_tests/, built with `--cfg loom` in its own target dir
-# (so it never invalidates the normal build), in release mode (loom is CPU-bound).
-# Then the checker's verdict matrix (checks/verdicts). Prints each model's interleaving count,
-# each pool's report card, the number of models and of cards, and the wall time.
+# The loom suite: clippy on the loom build, then every model in loom_tests/, built with
+# `--cfg loom` in its own target dir (so it never invalidates the normal build), in release mode
+# (loom is CPU-bound). Then the checker's verdict matrix (checks/verdicts). Prints each model's
+# interleaving count, each pool's report card, the number of models and of cards, and the wall
+# time.
 # LOOM_MAX_PREEMPTIONS overrides every model's preemption bound.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,10 @@ cd "$(dirname "$0")/.."
 export RUSTFLAGS="--cfg loom -C overflow-checks=on -D warnings"
 export CARGO_TARGET_DIR="${LOOM_TARGET_DIR:-target-loom}"
 
+# Lints first: the code built only under `cfg(loom)` (the shim's loom half, the models) is
+# invisible to the test gate's clippy.
+echo "== cargo clippy --workspace --all-targets -- -D warnings (RUSTFLAGS=\"$RUSTFLAGS\")"
+cargo clippy --workspace --all-targets -- -D warnings
 cargo test --release --no-run
 cargo test --release --no-run -p webpool-verdicts
 start=$(date +%s)

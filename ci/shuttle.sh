@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The shuttle suite: every model in shuttle_tests/ (the pool at 8 workers and 3 producers, the
-# server core with 16 connections, the channel's disconnection semantics, and the bug catalog
-# at scale), built with `--cfg shuttle` in its own target dir (so it never invalidates the
-# normal or the loom build), in release mode (shuttle is CPU-bound). Prints each model's
-# iteration counts, distinct outcomes and times, the catalog's verdict matrix, a summary
-# line, and the wall time.
+# The shuttle suite: clippy on the shuttle build, then every model in shuttle_tests/ (the pool at
+# 8 workers and 3 producers, the server core with 16 connections, the channel's disconnection
+# semantics, and the bug catalog at scale), built with `--cfg shuttle` in its own target dir (so
+# it never invalidates the normal or the loom build), in release mode (shuttle is CPU-bound).
+# Prints each model's iteration counts, distinct outcomes and times, the catalog's verdict matrix,
+# a summary line, and the wall time.
 # WEBPOOL_SHUTTLE_SCALE multiplies the models' iteration counts (not the catalog's, whose
 # recorded verdicts hold for its own counts); SHUTTLE_RANDOM_SEED explores other schedules.
 set -euo pipefail
@@ -13,6 +13,10 @@ cd "$(dirname "$0")/.."
 export RUSTFLAGS="--cfg shuttle -D warnings"
 export CARGO_TARGET_DIR="${SHUTTLE_TARGET_DIR:-target-shuttle}"
 
+# Lints first: the code built only under `cfg(shuttle)` (the shim's shuttle half, the models) is
+# invisible to the test gate's clippy.
+echo "== cargo clippy --workspace --all-targets -- -D warnings (RUSTFLAGS=\"$RUSTFLAGS\")"
+cargo clippy --workspace --all-targets -- -D warnings
 build_start=$(date +%s)
 cargo test --release --no-run
 echo "shuttle suite: built in $(( $(date +%s) - build_start ))s"

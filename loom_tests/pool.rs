@@ -80,7 +80,7 @@ fn every_job_runs_exactly_once() {
 }
 
 /// 2. Shutdown (and drop) drains: when it returns, every job submitted before it has run,
-/// including jobs still queued when it began.
+///    including jobs still queued when it began.
 #[test]
 fn shutdown_and_drop_drain_the_queue() {
     check("shutdown_and_drop_drain_the_queue", LARGE_MODEL, || {
@@ -129,8 +129,8 @@ fn shutdown_of_a_waking_or_busy_pool_never_deadlocks() {
 }
 
 /// 4. Rendezvous on a 2-worker pool: job A waits for a signal that job B sends. Both complete
-/// only if a running job never keeps another worker from taking the next one (the book's
-/// `while let` bug fails exactly this).
+///    only if a running job never keeps another worker from taking the next one (the book's
+///    `while let` bug fails exactly this).
 #[test]
 fn rendezvous_two_jobs_on_two_workers() {
     check("rendezvous_two_jobs_on_two_workers", LARGE_MODEL, || {
@@ -174,8 +174,8 @@ fn blocked_job_never_blocks_the_queue() {
 }
 
 /// 5. A panicking job is caught and counted; the worker lives on to run the next job, and
-/// shutdown joins cleanly. Two panics on a 2-worker pool would leave no worker for the third
-/// job if a panic killed its worker.
+///    shutdown joins cleanly. Two panics on a 2-worker pool would leave no worker for the third
+///    job if a panic killed its worker.
 #[test]
 fn panicking_jobs_never_lose_a_worker() {
     silence_expected_panics();
@@ -200,9 +200,9 @@ fn panicking_jobs_never_lose_a_worker() {
 }
 
 /// 6. Bounded queue: `execute` on a full queue waits, then succeeds. With one slot and one
-/// worker, some interleavings find the queue full on the second or third submission; the
-/// worker freeing the slot must wake the waiting producer (no lost wake-up), or loom reports
-/// the producer stuck.
+///    worker, some interleavings find the queue full on the second or third submission; the
+///    worker freeing the slot must wake the waiting producer (no lost wake-up), or loom reports
+///    the producer stuck.
 #[test]
 fn execute_on_a_full_queue_waits_then_succeeds() {
     check(
@@ -283,7 +283,7 @@ fn close_releases_every_producer_waiting_for_room() {
 }
 
 /// 7. `try_execute` never waits: on a full queue it hands the very closure back, and after
-/// shutdown has begun it hands it back too.
+///    shutdown has begun it hands it back too.
 #[test]
 fn try_execute_hands_the_job_back_when_full_or_closed() {
     check(
@@ -315,7 +315,7 @@ fn try_execute_hands_the_job_back_when_full_or_closed() {
 }
 
 /// 8. `execute` racing `close` on another thread: the job either runs (and `execute` said
-/// `Ok`) or is refused (and never runs) — never lost, never run after shutdown returned.
+///    `Ok`) or is refused (and never runs) — never lost, never run after shutdown returned.
 #[test]
 fn execute_racing_close_either_runs_or_is_refused() {
     check(
@@ -340,7 +340,7 @@ fn execute_racing_close_either_runs_or_is_refused() {
 }
 
 /// 9. Shutting the pool down from inside one of its own jobs does not deadlock: the pool does
-/// not join the worker it is called from, and that worker exits on its own.
+///    not join the worker it is called from, and that worker exits on its own.
 #[test]
 fn shutdown_from_inside_a_job_does_not_deadlock() {
     check(
@@ -372,7 +372,7 @@ fn shutdown_from_inside_a_job_does_not_deadlock() {
 }
 
 /// 10. Counters are consistent at quiescence: nothing queued or running, and completed plus
-/// panicked is every job submitted; mid-run, no job is ever counted twice.
+///     panicked is every job submitted; mid-run, no job is ever counted twice.
 #[test]
 fn stats_are_consistent_at_quiescence() {
     silence_expected_panics();
@@ -415,8 +415,8 @@ fn stats_never_count_a_moving_job_twice() {
 }
 
 /// 11. `shutdown_now` discards what no worker started and runs nothing afterwards: every job
-/// is either run or discarded, exactly once. (One worker races the caller's discarding; with
-/// two, the model takes minutes for nothing new.)
+///     is either run or discarded, exactly once. (One worker races the caller's discarding; with
+///     two, the model takes minutes for nothing new.)
 #[test]
 fn shutdown_now_runs_or_discards_each_job_once() {
     check(
@@ -435,7 +435,7 @@ fn shutdown_now_runs_or_discards_each_job_once() {
 }
 
 /// 12. Two producers on two threads filling a one-slot queue: every job of both runs once, and
-/// no producer is left waiting for room.
+///     no producer is left waiting for room.
 #[test]
 fn two_producers_share_a_full_queue() {
     check("two_producers_share_a_full_queue", LARGE_MODEL, || {
@@ -497,12 +497,12 @@ fn a_producer_waiting_for_room_sees_its_own_slot_freed() {
 }
 
 /// 13. The public queries are exact when nothing moves: `threads`, `queue_capacity`,
-/// `queued` on each shape of the ring (head before the tail, the tail a lap ahead, full; then,
-/// a lap on, the head's index above the tail's with the tail's index past 0), `stats`,
-/// `is_closed` before and after `close`, the `Debug` output that shows them, the workers'
-/// names, and the builder's refusals (too many threads, none, no queue). No other model
-/// asserts these, so a query returning anything at all passed the suite (found by the mutation
-/// run, scripts/mutants.sh).
+///     `queued` on each shape of the ring (head before the tail, the tail a lap ahead, full; then,
+///     a lap on, the head's index above the tail's with the tail's index past 0), `stats`,
+///     `is_closed` before and after `close`, the `Debug` output that shows them, the workers'
+///     names, and the builder's refusals (too many threads, none, no queue). No other model
+///     asserts these, so a query returning anything at all passed the suite (found by the mutation
+///     run, scripts/mutants.sh).
 #[test]
 fn public_queries_are_exact_at_rest() {
     check("public_queries_are_exact_at_rest", SMALL_MODEL, || {

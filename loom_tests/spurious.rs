@@ -93,7 +93,7 @@ fn loom_alone_passes_the_if_around_wait() {
 fn spurious_mode_catches_the_if_around_wait() {
     let quiet = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
-    let failures = each_wait_spurious(std::sync::Arc::new(wait_for_flag(true)).as_fn());
+    let failures = each_wait_spurious(std::sync::Arc::new(wait_for_flag(true)).into_fn());
     panic::set_hook(quiet);
     assert!(
         failures
@@ -109,17 +109,17 @@ fn spurious_mode_catches_the_if_around_wait() {
 
 #[test]
 fn spurious_mode_passes_the_while_loop() {
-    let failures = each_wait_spurious(std::sync::Arc::new(wait_for_flag(false)).as_fn());
+    let failures = each_wait_spurious(std::sync::Arc::new(wait_for_flag(false)).into_fn());
     assert!(failures.is_empty(), "the `while` loop failed: {failures:?}");
 }
 
 /// `Arc<F>` as a cloneable `Fn`.
-trait AsFn {
-    fn as_fn(self) -> impl Fn() + Sync + Send + Clone + 'static;
+trait IntoFn {
+    fn into_fn(self) -> impl Fn() + Sync + Send + Clone + 'static;
 }
 
-impl<F: Fn() + Sync + Send + 'static> AsFn for std::sync::Arc<F> {
-    fn as_fn(self) -> impl Fn() + Sync + Send + Clone + 'static {
+impl<F: Fn() + Sync + Send + 'static> IntoFn for std::sync::Arc<F> {
+    fn into_fn(self) -> impl Fn() + Sync + Send + Clone + 'static {
         move || (self)()
     }
 }
