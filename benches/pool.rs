@@ -6,7 +6,9 @@
 //!
 //! Workloads, each at 1, 2 and 4 workers:
 //! - `empty`: 100 000 jobs that only count down a shared latch, submitted from one thread and
-//!   waited for;
+//!   waited for (at 1 worker the latch's cache line, written by the submitter's clone and the
+//!   worker's count-down, dominates: the cell rewards a worker that takes each job a little
+//!   late; README, "Benchmarks");
 //! - `1us`: the same jobs after about a microsecond of arithmetic each;
 //! - `wakeup`: one job submitted to a pool idle long enough for its workers to sleep, timed
 //!   until it starts;
