@@ -344,11 +344,12 @@ impl<T> Drop for Ring<T> {
 #[cfg(all(test, not(any(loom, shuttle))))]
 mod tests {
     use super::*;
+    use crate::pool::job::Job;
 
     #[test]
     fn a_slot_of_the_pools_jobs_is_one_cache_line() {
-        assert_eq!(std::mem::align_of::<Slot<super::super::job::Job>>(), 64);
-        assert_eq!(std::mem::size_of::<Slot<super::super::job::Job>>(), 64);
+        assert_eq!(std::mem::align_of::<Slot<Job>>(), 64);
+        assert_eq!(std::mem::size_of::<Slot<Job>>(), 64);
     }
 
     fn drain<T>(ring: &Ring<T>) -> Vec<T> {
