@@ -4,7 +4,8 @@
 # pool or its models. Two kinds of mutant:
 #
 # - cargo-mutants' generic ones (function bodies, operators) over src/pool/ (tested by the
-#   models that drive the pool: loom_pool, loom_server) and src/sync/mpsc.rs (loom_channel);
+#   models that drive the pool: loom_pool, loom_server, and the wait list's own model in the
+#   library's tests) and src/sync/mpsc.rs (loom_channel);
 # - the protocol mutants of scripts/mutants/protocol/*.patch: the bugs a reviewer fears in this code
 #   (a fence removed, an ordering weakened, a wake-up dropped, a check moved across a
 #   registration), each a patch whose header says which fear it encodes. A patch that no longer
@@ -151,7 +152,13 @@ run_models() {
     shift 2
     local test_args=()
     local target
-    for target in "$@"; do test_args+=(--test "$target"); done
+    for target in "$@"; do
+        if [ "$target" = lib ]; then
+            test_args+=(--lib) # the library's own loom models (src/pool/wait_list.rs)
+        else
+            test_args+=(--test "$target")
+        fi
+    done
     local status=0
     if [ -n "$bound" ]; then
         LOOM_MAX_PREEMPTIONS=$bound timeout -k 10 "$limit" \
@@ -186,7 +193,7 @@ protocol_mutants() {
     done
     [ "$bad" = 0 ] || exit 1
     echo "== protocol mutants: baseline (unmutated) =="
-    if ! run_models "$quick_bound" 600 loom_pool loom_server >"$logs/baseline.log" 2>&1; then
+    if ! run_models "$quick_bound" 600 lib loom_pool loom_server >"$logs/baseline.log" 2>&1; then
         echo "the unmutated models fail at bound $quick_bound: see $logs/baseline.log" >&2
         exit 1
     fi
@@ -204,15 +211,15 @@ protocol_mutants() {
         local t0 outcome status=0 log="$logs/$name.log"
         t0=$(date +%s)
         if ! cargo test --release --no-run --manifest-path "$scratch/Cargo.toml" \
-            --test loom_pool --test loom_server >"$log" 2>&1; then
+            --lib --test loom_pool --test loom_server >"$log" 2>&1; then
             outcome=unviable
         else
-            run_models "$quick_bound" 600 loom_pool loom_server >>"$log" 2>&1 || status=$?
+            run_models "$quick_bound" 600 lib loom_pool loom_server >>"$log" 2>&1 || status=$?
             if [ "$status" = 0 ] && [ "$recheck_listed" != 1 ] && listed_mutants | grep -qx "$name"; then
                 outcome=survived-listed
             elif [ "$status" = 0 ]; then
                 echo "-- stage 2 (full bounds)" >>"$log"
-                run_models "" "$full_timeout" loom_pool loom_server >>"$log" 2>&1 || status=$?
+                run_models "" "$full_timeout" lib loom_pool loom_server >>"$log" 2>&1 || status=$?
                 case "$status" in
                     0) outcome=survived ;;
                     124 | 137) outcome=timeout ;;
@@ -242,7 +249,7 @@ protocol_mutants() {
 
 extra=("$@")
 if [ "$mode" = cargo ] || [ "$mode" = all ]; then
-    cargo_mutants pool "loom_pool loom_server" 'src/pool/*.rs'
+    cargo_mutants pool "lib loom_pool loom_server" 'src/pool/*.rs'
     cargo_mutants mpsc "loom_channel lib" src/sync/mpsc.rs
 fi
 if [ "$mode" = protocol ] || [ "$mode" = all ]; then

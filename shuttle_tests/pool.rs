@@ -351,6 +351,99 @@ fn blocked_jobs_never_block_the_queue_at_scale() {
     );
 }
 
+/// A job that waits for the next one gets it run, on a pool otherwise idle: two workers, job A
+/// waits for a signal that job B, queued after it, sends. The owner waits for both before it
+/// shuts the pool down, so a wake-up lost for B is a deadlock here (a shutdown would wake every
+/// worker and hide it). The case this is for: one worker snoozes (shuttle's pools allow one) and
+/// the other sleeps when A and B come; both wakers see the snoozer and signal nobody, the
+/// snoozer takes A, and only its pass-on wakes the sleeper for B (`WaitList::pass_on`; the
+/// protocol mutant `wl-no-pass-on-worker` leaves B queued beside a sleeping worker).
+#[test]
+fn a_job_waiting_for_the_next_gets_it_run() {
+    check(
+        BINARY,
+        "a_job_waiting_for_the_next_gets_it_run",
+        Plan::new(2000, 2000),
+        || {
+            let pool = pool(2, 2);
+            let (ran, log, done) = (counters(2), Log::new(), Latch::new(2));
+            let signal = Gate::new();
+            let (a, awaited) = (job(&ran, &log, &done, 0), signal.clone());
+            pool.execute(move || {
+                awaited.wait();
+                a();
+            })
+            .unwrap();
+            let b = job(&ran, &log, &done, 1);
+            pool.execute(move || {
+                signal.open();
+                b();
+            })
+            .unwrap();
+            done.wait();
+            let stats = pool.shutdown();
+            assert_eq!(stats.completed, 2);
+            log.fingerprint()
+        },
+    );
+}
+
+/// A job that waits for a producer to get its job in gets it in: one worker, a queue of two.
+/// Job H holds the worker while Q1 and Q2 fill the queue and two producers wait for room; Q2
+/// then waits until the second producer's `execute` has returned. The owner waits for every
+/// job before it shuts the pool down, so a wake-up lost for a producer is a deadlock here. The
+/// case this is for: one producer snoozes (shuttle's pools allow one) and the other sleeps
+/// when the worker frees both slots; both pops see the snoozer and signal nobody, the snoozer
+/// takes one slot, and only its pass-on wakes the sleeper for the other (`WaitList::pass_on`;
+/// the protocol mutant `wl-no-pass-on-producer` leaves it asleep beside the free slot while Q2
+/// waits for it).
+#[test]
+fn a_job_waiting_for_a_producer_gets_its_job_in() {
+    check(
+        BINARY,
+        "a_job_waiting_for_a_producer_gets_its_job_in",
+        Plan::new(2000, 2000),
+        || {
+            let pool = Arc::new(pool(1, 2));
+            let (ran, log, done) = (counters(5), Log::new(), Latch::new(5));
+            let (hold, second_in) = (Gate::new(), Gate::new());
+            let (h, held) = (job(&ran, &log, &done, 0), hold.clone());
+            pool.execute(move || {
+                held.wait();
+                h();
+            })
+            .unwrap();
+            pool.execute(job(&ran, &log, &done, 1)).unwrap();
+            let (q2, awaited) = (job(&ran, &log, &done, 2), second_in.clone());
+            pool.execute(move || {
+                awaited.wait();
+                q2();
+            })
+            .unwrap();
+            let producers: Vec<_> = [(3, None), (4, Some(second_in))]
+                .into_iter()
+                .map(|(number, opens)| {
+                    let (pool, count) = (Arc::clone(&pool), job(&ran, &log, &done, number));
+                    thread::spawn(move || {
+                        pool.execute(count).unwrap();
+                        if let Some(gate) = opens {
+                            gate.open();
+                        }
+                    })
+                })
+                .collect();
+            hold.open();
+            done.wait();
+            for producer in producers {
+                producer.join().unwrap();
+            }
+            let stats = sole(pool).shutdown();
+            assert_eq!(stats.completed, 5);
+            log.fingerprint()
+        },
+    );
+}
+
 /// Panicking jobs cost no worker: three producers submit 150 jobs, every fifth of which
 /// panics, to 8 workers; every other job runs exactly once, the counters say how many
 /// panicked, and then 8 jobs that each wait until all 8 have started complete, which needs

@@ -27,12 +27,13 @@
 //! every millisecond keeps up to a tenth of a core busy yielding; an idle pool still sleeps.
 //!
 //! Under loom and shuttle, spinning is one yield (it tells the checker this thread waits for
-//! another, and under loom lets a stale load see newer values), and snoozing is spent from the
-//! start: waiting would only multiply the states to explore, and the sleep protocol alone must
-//! be (and is checked to be) correct. Under shuttle snoozing would also hide that protocol: the
-//! PCT scheduler lowers a yielding thread's priority, and the random one spreads its steps over
-//! every thread, so threads snoozing here would rarely all be asleep when a job or a shutdown
-//! comes, which is where the protocol's bugs are.
+//! another, and under loom lets a stale load see newer values), and snoozing is one look with
+//! no yield: enough for the checkers to reach a snoozer that finds its work and returns (the
+//! path that relies on `WaitList::pass_on`), while longer waits would only multiply the states
+//! to explore. Under shuttle yielding would also hide the sleep protocol: the PCT scheduler
+//! lowers a yielding thread's priority, and the random one spreads its steps over every thread,
+//! so threads snoozing here would rarely all be asleep when a job or a shutdown comes, which is
+//! where the protocol's bugs are.
 
 use std::time::{Duration, Instant};
 
@@ -41,7 +42,7 @@ use crate::sync;
 /// One thread's wait for another; make a new one for each wait. Each value is used for one
 /// kind of wait only, spinning or snoozing.
 pub(crate) struct Backoff {
-    /// Spins so far.
+    /// Spins so far (under loom and shuttle, also the looks of a snooze).
     step: u32,
     /// When the first snooze began.
     snoozing_since: Option<Instant>,
@@ -73,11 +74,14 @@ impl Backoff {
         self.step = (self.step + 1).min(Self::SPIN_LIMIT);
     }
 
-    /// Yields once; `false` once the budget is spent (the caller then sleeps for real), and
-    /// always under loom and shuttle.
+    /// Yields once; `false` once the budget is spent (the caller then sleeps for real). Under
+    /// loom and shuttle, `true` once without yielding: one look, then sleep.
     pub(crate) fn snooze(&mut self) -> bool {
         if cfg!(any(loom, shuttle)) {
-            return false;
+            // `step` counts the looks here: a snoozing `Backoff` never spins.
+            let first = self.step == 0;
+            self.step = 1;
+            return first;
         }
         let now = Instant::now();
         if now.duration_since(*self.snoozing_since.get_or_insert(now)) >= Self::SNOOZE_FOR {

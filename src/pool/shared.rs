@@ -3,7 +3,7 @@
 
 use std::panic::{self, AssertUnwindSafe};
 
-use crate::sync::{AtomicU64, Ordering};
+use crate::sync::{self, AtomicU64, Ordering};
 
 use super::job::Job;
 use super::ring::{Pop, PushError, Ring};
@@ -20,6 +20,26 @@ pub(super) struct Shared {
     producers: WaitList,
     /// One set of counters per worker, each written only by its worker.
     pub(super) counters: Box<[WorkerCounters]>,
+}
+
+/// The most threads that snooze at once on each wait list: one per CPU this process may use,
+/// since a snoozer beyond that only queues for a CPU (see `WaitList`).
+///
+/// Fixed under the checkers, so that they explore the same thing on every machine. Under
+/// shuttle, one: its models then also explore wakers that skip their signal for a snoozer, the
+/// threads that find the snoozing taken and go straight to sleep, a snoozer that finds its
+/// work, and the pass-on. Under loom,
+/// none: the count's two read-modify-writes per wait multiplied the pool models' interleavings
+/// six- to eightfold, past what CI can run; loom explores the snoozers on the wait list alone
+/// (`wait_list::loom_model`).
+fn max_snoozers() -> usize {
+    if cfg!(loom) {
+        return 0;
+    }
+    if cfg!(shuttle) {
+        return 1;
+    }
+    sync::available_parallelism()
 }
 
 /// Counters written by one worker only, on a cache line of their own, so that counting costs
@@ -40,8 +60,8 @@ impl Shared {
     pub(super) fn new(threads: usize, capacity: usize) -> Option<Shared> {
         Some(Shared {
             ring: Ring::new(capacity)?,
-            workers: WaitList::new(),
-            producers: WaitList::new(),
+            workers: WaitList::new(max_snoozers()),
+            producers: WaitList::new(max_snoozers()),
             counters: (0..threads)
                 .map(|_| WorkerCounters {
                     taken: AtomicU64::new(0),
@@ -62,13 +82,20 @@ impl Shared {
     /// Queues `job`, waiting for room while the queue is full. Hands the job back if the pool
     /// is closed, before or while this waits.
     pub(super) fn push(&self, mut job: Job) -> Result<(), Job> {
+        let mut waited = false;
         loop {
             match self.try_push(job) {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    if waited {
+                        self.producers.pass_on(|| self.ring.may_push());
+                    }
+                    return Ok(());
+                }
                 Err(PushError::Full(back)) => job = back,
                 Err(PushError::Closed(back)) => return Err(back),
             }
             self.producers.wait_until(|| self.ring.may_push());
+            waited = true;
         }
     }
 
@@ -86,9 +113,15 @@ impl Shared {
     /// closed and empty.
     pub(super) fn work_loop(&self, index: usize) {
         let counters = &self.counters[index];
+        // Whether this worker has waited since its last job (see `WaitList::pass_on`).
+        let mut waited = false;
         loop {
             match self.ring.pop() {
                 Pop::Item(job) => {
+                    if waited {
+                        waited = false;
+                        self.workers.pass_on(|| self.ring.may_pop());
+                    }
                     self.producers.wake_one();
                     // Single writer: a load and a store, no read-modify-write needed. Release:
                     // a reader that sees this count also sees the job gone from the queue.
@@ -106,7 +139,10 @@ impl Shared {
                     // Release: a reader that sees this count also sees `taken` counted.
                     counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Release);
                 }
-                Pop::Empty => self.workers.wait_until(|| self.ring.may_pop()),
+                Pop::Empty => {
+                    self.workers.wait_until(|| self.ring.may_pop());
+                    waited = true;
+                }
                 Pop::Closed => {
                     // Another worker may have gone back to sleep after the close, waiting for
                     // a job whose producer was still publishing it; that producer's signal

@@ -15,6 +15,35 @@
 //! Signals are counted, as in tokio's blocking pool: a waker takes one sleeper off the list and
 //! adds a signal, and a sleeper returns only for a signal (consuming it) or when its own
 //! condition holds, so a spurious wake-up is never mistaken for a signal.
+//!
+//! No more snoozers than CPUs. Before sleeping, a thread snoozes (see [`Backoff::snooze`]): it
+//! yields and looks again for a moment, so that work coming soon finds it awake. A snoozer is
+//! a runnable thread, so snoozers beyond the number of CPUs only queue for a CPU in front of
+//! the threads that make the progress they wait for; past that limit a thread goes straight to
+//! sleep (Go's scheduler and tokio also cap their "spinning" or "searching" threads). Measured
+//! on a 2-core VM: a server at `-c1` whose four workers all snoozed spent about 1.4 cores
+//! yielding, while its event loop waited for a CPU.
+//!
+//! A waker that sees a thread snoozing signals nobody: the snoozer will see its progress. A
+//! thread that returns from a wait may therefore stand for several wakers, and takes one share
+//! (one job, one slot); so every thread that waited, once its operation succeeds, passes the
+//! wake on if there is more ([`WaitList::pass_on`]). The count of snoozers is a registration
+//! like the sleepers' count: a snoozer leaves it, and a `SeqCst` fence (`pass_on`'s, or the
+//! registration's if it goes on to sleep) comes before its next look. A waker that saw the
+//! count above zero saw some snoozer still in it; if the waker's fence came first, that
+//! snoozer's next look sees the progress, and if the snoozer's came first, the waker would have
+//! seen it leave. Passing on after a signal too covers a job published behind one whose
+//! producer is not done yet: the woken thread finds the head unpublished and sleeps again, and
+//! the later wake-up, for the first job, then stands for both.
+//!
+//! Under loom and shuttle a snooze is one look (see [`Backoff`]). Shuttle's pool models run
+//! with one snoozer allowed, so they explore wakers that see it and skip their signal, the
+//! threads that find the snoozing taken and go straight to sleep, the snoozer that finds its
+//! work, and the pass-on that repays the skipped signals. Loom's pool models run with none (the
+//! count's read-modify-writes multiplied their interleavings six- to eightfold); loom explores
+//! the snoozer on this list alone, in `loom_model` below, where removing `pass_on`'s fence, its
+//! signal, or the snoozer's exit from the count (or moving that exit past the registration
+//! fence) each ends in a consumer asleep beside a job.
 
 use crate::sync::{self, fence, AtomicUsize, Condvar, Mutex, Ordering};
 
@@ -29,7 +58,16 @@ pub(crate) struct WaitList {
     /// A copy of `sleepers.waiting`, written under the lock and read without it by every waker,
     /// so that nobody takes the lock when nobody sleeps.
     waiting_hint: AtomicUsize,
+    /// How many threads snooze on this list now. Changed twice per wait, so it gets a cache
+    /// line of its own: a waker's common case (nobody asleep) reads `waiting_hint` only.
+    snoozers: Padded<AtomicUsize>,
+    /// The most threads that may snooze at once.
+    max_snoozers: usize,
 }
+
+/// A value alone on its cache line (128 bytes: two lines, for the adjacent-line prefetcher).
+#[repr(align(128))]
+struct Padded<T>(T);
 
 /// The state behind `WaitList::sleepers`.
 struct Sleepers {
@@ -41,7 +79,9 @@ struct Sleepers {
 }
 
 impl WaitList {
-    pub(crate) fn new() -> WaitList {
+    /// A list on which at most `max_snoozers` threads snooze at once (none: every waiter goes
+    /// straight to sleep).
+    pub(crate) fn new(max_snoozers: usize) -> WaitList {
         WaitList {
             sleepers: Mutex::new(Sleepers {
                 waiting: 0,
@@ -49,21 +89,41 @@ impl WaitList {
             }),
             wakeup: Condvar::new(),
             waiting_hint: AtomicUsize::new(0),
+            snoozers: Padded(AtomicUsize::new(0)),
+            max_snoozers,
         }
     }
 
     /// Waits until `ready()` holds or another thread's [`wake_one`](WaitList::wake_one)
-    /// picks this one: first snoozing a moment (see [`Backoff::snooze`]), then asleep.
+    /// picks this one: first snoozing a moment unless the most threads allowed already do (see
+    /// [`Backoff::snooze`]), then asleep.
     ///
     /// `ready` must become true through a store that its waker makes *before* calling
     /// `wake_one` (that store is what the handshake's fences order), and must hold for good
     /// once the awaited thing can no longer come (the queue closed), since
     /// [`wake_all`](WaitList::wake_all) wakes every sleeper to look at it. A return says only
-    /// "look again": the caller retries its operation and may wait again.
+    /// "look again": the caller retries its operation and may wait again, and once that
+    /// operation succeeds it calls [`pass_on`](WaitList::pass_on).
     pub(crate) fn wait_until(&self, ready: impl Fn() -> bool) {
-        let mut backoff = Backoff::new();
-        while backoff.snooze() {
-            if ready() {
+        let snoozing = &self.snoozers.0;
+        let joined = snoozing
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |now| {
+                (now < self.max_snoozers).then_some(now + 1)
+            })
+            .is_ok();
+        if joined {
+            let mut backoff = Backoff::new();
+            let mut found = false;
+            while backoff.snooze() {
+                if ready() {
+                    found = true;
+                    break;
+                }
+            }
+            // Ordered before our next look by a `SeqCst` fence: the caller's `pass_on` once
+            // its operation succeeds, or the registration below (in this wait or the next).
+            snoozing.fetch_sub(1, Ordering::Relaxed);
+            if found {
                 return;
             }
         }
@@ -71,7 +131,7 @@ impl WaitList {
         sleepers.waiting += 1;
         self.waiting_hint.store(sleepers.waiting, Ordering::Relaxed);
         // Pairs with the fence in `wake_one`: either a waker whose progress we miss here sees
-        // us registered and signals, or we see its progress now.
+        // us registered (and out of the snoozers) and signals, or we see its progress now.
         fence(Ordering::SeqCst);
         while !ready() {
             sleepers = sync::wait(&self.wakeup, sleepers);
@@ -85,14 +145,38 @@ impl WaitList {
         self.waiting_hint.store(sleepers.waiting, Ordering::Relaxed);
     }
 
+    /// Called by a thread that waited, once its operation succeeded (it took a job, or a
+    /// slot): wakes one sleeper if `ready()` still holds. Wakers skip their signal while a
+    /// thread snoozes, leaving their progress to it, and a woken thread takes one share of
+    /// what may be several wakers' progress; this passes the rest on.
+    pub(crate) fn pass_on(&self, ready: impl Fn() -> bool) {
+        // Pairs with the fence in `wake_one`: a waker that skipped its signal for a snooze
+        // that has ended since made its progress before its fence; if that fence came first,
+        // `ready` sees the progress now, and if ours came first, the waker saw the snooze over
+        // and signalled itself.
+        fence(Ordering::SeqCst);
+        if ready() {
+            self.signal_one();
+        }
+    }
+
     /// Wakes one sleeper, if any is registered; called after making progress a sleeper may be
     /// waiting for (a job pushed, a slot freed).
     pub(crate) fn wake_one(&self) {
-        // Pairs with the fence in `wait_until`: either that sleeper sees our progress when it
-        // looks again, or we see it registered here.
+        // Pairs with the fences in `wait_until` and `pass_on`: either that sleeper (or
+        // snoozer) sees our progress when it looks again, or we see it registered here (or
+        // the snooze over).
         fence(Ordering::SeqCst);
+        self.signal_one();
+    }
+
+    /// `wake_one` after its fence.
+    fn signal_one(&self) {
         if self.waiting_hint.load(Ordering::Relaxed) == 0 {
             return;
+        }
+        if self.snoozers.0.load(Ordering::Relaxed) > 0 {
+            return; // A snoozer will see our progress, and pass the wake on.
         }
         let mut sleepers = sync::lock(&self.sleepers);
         if sleepers.waiting == 0 {
@@ -113,5 +197,103 @@ impl WaitList {
         // waiting when we took it and receives the notification below.
         drop(sync::lock(&self.sleepers));
         self.wakeup.notify_all();
+    }
+}
+
+/// The loom suite's model runner (the preemption bound, the count of interleavings, the line
+/// `ci/loom.sh` counts, the mutation run's fail-fast), for the model below.
+#[cfg(all(test, loom))]
+#[path = "../../loom_tests/support.rs"]
+mod loom_support;
+
+/// The snoozer's skipped signals, explored by loom on the wait list alone. The pool's models run
+/// with no snoozer (`max_snoozers` in `shared.rs`): the count's two read-modify-writes per wait
+/// multiplied their states six- to eightfold. Here two consumers wait for two jobs on a list
+/// that lets one of them snooze, so loom explores wakers that see it snoozing and skip their
+/// signal, a snoozer that finds its job, and the pass-on that repays the skipped signals; a
+/// wake-up lost on any path leaves a consumer asleep, and loom reports the deadlock. The
+/// protocol mutants `wl-fence-pass-on-removed`, `wl-pass-on-never-signals` and
+/// `wl-snooze-count-*` (scripts/mutants/protocol/) are the broken variants it catches.
+#[cfg(all(test, loom))]
+mod loom_model {
+    use super::loom_support as support;
+    use super::WaitList;
+    use crate::sync::{thread, Arc, AtomicUsize, Ordering};
+
+    /// A queue of jobs reduced to its two counters, as the pool's ring keeps them apart: the
+    /// producer writes `pushed`, consumers claim from `taken`. A consumer's look reads both
+    /// and writes neither, as the ring's `may_pop` does; that is what the wait list's fences
+    /// are for (a read-modify-write on one shared counter would order the looks by itself).
+    #[derive(Default)]
+    struct Jobs {
+        pushed: AtomicUsize,
+        taken: AtomicUsize,
+    }
+
+    impl Jobs {
+        fn push(&self) {
+            let pushed = self.pushed.load(Ordering::Relaxed);
+            self.pushed.store(pushed + 1, Ordering::Release);
+        }
+
+        fn ready(&self) -> bool {
+            self.pushed.load(Ordering::Acquire) > self.taken.load(Ordering::Relaxed)
+        }
+
+        /// Claims one job, if there is one.
+        fn take(&self) -> bool {
+            loop {
+                let taken = self.taken.load(Ordering::Relaxed);
+                if self.pushed.load(Ordering::Acquire) <= taken {
+                    return false;
+                }
+                if self
+                    .taken
+                    .compare_exchange(taken, taken + 1, Ordering::Relaxed, Ordering::Relaxed)
+                    .is_ok()
+                {
+                    return true;
+                }
+            }
+        }
+    }
+
+    /// A consumer's loop, as the pool's workers run it: take a job, or wait; after a wait,
+    /// pass the wake on once the job is taken.
+    fn consume_one(list: &WaitList, jobs: &Jobs) {
+        let mut waited = false;
+        while !jobs.take() {
+            list.wait_until(|| jobs.ready());
+            waited = true;
+        }
+        if waited {
+            list.pass_on(|| jobs.ready());
+        }
+    }
+
+    #[test]
+    fn skipped_signals_are_passed_on() {
+        support::check(
+            "skipped_signals_are_passed_on",
+            support::SMALL_MODEL,
+            || {
+                let shared = Arc::new((WaitList::new(1), Jobs::default()));
+                let consumers: Vec<_> = (0..2)
+                    .map(|_| {
+                        let shared = Arc::clone(&shared);
+                        thread::spawn(move || consume_one(&shared.0, &shared.1))
+                    })
+                    .collect();
+                let (list, jobs) = &*shared;
+                for _ in 0..2 {
+                    jobs.push();
+                    list.wake_one();
+                }
+                for consumer in consumers {
+                    consumer.join().unwrap();
+                }
+                assert_eq!(jobs.taken.load(Ordering::Relaxed), 2);
+            },
+        );
     }
 }
