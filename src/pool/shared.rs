@@ -3,7 +3,7 @@
 
 use std::panic::{self, AssertUnwindSafe};
 
-use crate::sync::{self, AtomicU64, Ordering};
+use crate::sync::{AtomicU64, Ordering};
 
 use super::job::Job;
 use super::ring::{Pop, PushError, Ring};
@@ -22,16 +22,15 @@ pub(super) struct Shared {
     pub(super) counters: Box<[WorkerCounters]>,
 }
 
-/// The most threads that snooze at once on each wait list: one per CPU this process may use,
-/// since a snoozer beyond that only queues for a CPU (see `WaitList`).
+/// The most threads that snooze at once on each wait list: no limit in the normal build (a
+/// limit at the number of CPUs was measured, and cost throughput; see `WaitList`).
 ///
 /// Fixed under the checkers, so that they explore the same thing on every machine. Under
 /// shuttle, one: its models then also explore wakers that skip their signal for a snoozer, the
 /// threads that find the snoozing taken and go straight to sleep, a snoozer that finds its
-/// work, and the pass-on. Under loom,
-/// none: the count's two read-modify-writes per wait multiplied the pool models' interleavings
-/// six- to eightfold, past what CI can run; loom explores the snoozers on the wait list alone
-/// (`wait_list::loom_model`).
+/// work, and the pass-on. Under loom, none: the count's two read-modify-writes per wait
+/// multiplied the pool models' interleavings six- to eightfold, past what CI can run; loom
+/// explores the snoozers on the wait list alone (`wait_list::loom_model`).
 fn max_snoozers() -> usize {
     if cfg!(loom) {
         return 0;
@@ -39,7 +38,7 @@ fn max_snoozers() -> usize {
     if cfg!(shuttle) {
         return 1;
     }
-    sync::available_parallelism()
+    usize::MAX
 }
 
 /// Counters written by one worker only, on a cache line of their own, so that counting costs
