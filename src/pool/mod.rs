@@ -20,6 +20,7 @@
 
 mod backoff;
 mod builder;
+mod cache_padded;
 mod error;
 mod job;
 mod ring;

@@ -35,6 +35,7 @@ use std::mem::MaybeUninit;
 use crate::sync::{self, AtomicUsize, Ordering, UnsafeCell};
 
 use super::backoff::Backoff;
+use super::cache_padded::CachePadded;
 
 /// The queue.
 pub(crate) struct Ring<T> {
@@ -83,19 +84,6 @@ pub(crate) enum Pop<T> {
     Empty,
     /// Nothing, ever again: the queue is closed and empty.
     Closed,
-}
-
-/// Pads and aligns a value to 128 bytes, so that `head` and `tail` never share a cache line
-/// (two lines on CPUs that prefetch pairs).
-#[repr(align(128))]
-struct CachePadded<T>(T);
-
-impl<T> std::ops::Deref for CachePadded<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.0
-    }
 }
 
 // SAFETY: values move between threads through the queue, which needs `T: Send`; the slots are

@@ -27,10 +27,9 @@
 //! the number of CPUs was measured too, and cost 6-9% at `-c50` for nothing at `-c1`, so the
 //! normal build has none.
 //!
-//! A waker that sees a thread snoozing signals nobody: the snoozer will see its progress. A
-//! thread that returns from a wait may therefore stand for several wakers, and takes one share
-//! (one job, one slot); so every thread that waited, once its operation succeeds, passes the
-//! wake on if there is more ([`WaitList::pass_on`]). The count of snoozers is a registration
+//! Since wakers skip their signal for a snoozer, a thread that returns from a wait may stand for
+//! several wakers, and takes one share (one job, one slot); so every thread that waited, once
+//! its operation succeeds, passes the wake on if there is more ([`WaitList::pass_on`]). The count of snoozers is a registration
 //! like the sleepers' count: a snoozer leaves it, and a `SeqCst` fence (`pass_on`'s, or the
 //! registration's if it goes on to sleep) comes before its next look. A waker that saw the
 //! count above zero saw some snoozer still in it; if the waker's fence came first, that
@@ -51,6 +50,7 @@
 use crate::sync::{self, fence, AtomicUsize, Condvar, Mutex, Ordering};
 
 use super::backoff::Backoff;
+use super::cache_padded::CachePadded;
 
 /// A list of sleeping threads of one kind.
 pub(crate) struct WaitList {
@@ -63,14 +63,10 @@ pub(crate) struct WaitList {
     waiting_hint: AtomicUsize,
     /// How many threads snooze on this list now. Changed twice per wait, so it gets a cache
     /// line of its own: a waker's common case (nobody asleep) reads `waiting_hint` only.
-    snoozers: Padded<AtomicUsize>,
+    snoozers: CachePadded<AtomicUsize>,
     /// The most threads that may snooze at once.
     max_snoozers: usize,
 }
-
-/// A value alone on its cache line (128 bytes: two lines, for the adjacent-line prefetcher).
-#[repr(align(128))]
-struct Padded<T>(T);
 
 /// The state behind `WaitList::sleepers`.
 struct Sleepers {
@@ -92,7 +88,7 @@ impl WaitList {
             }),
             wakeup: Condvar::new(),
             waiting_hint: AtomicUsize::new(0),
-            snoozers: Padded(AtomicUsize::new(0)),
+            snoozers: CachePadded(AtomicUsize::new(0)),
             max_snoozers,
         }
     }
@@ -108,7 +104,7 @@ impl WaitList {
     /// "look again": the caller retries its operation and may wait again, and once that
     /// operation succeeds it calls [`pass_on`](WaitList::pass_on).
     pub(crate) fn wait_until(&self, ready: impl Fn() -> bool) {
-        let snoozing = &self.snoozers.0;
+        let snoozing = &*self.snoozers;
         let joined = snoozing
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |now| {
                 (now < self.max_snoozers).then_some(now + 1)
@@ -178,7 +174,7 @@ impl WaitList {
         if self.waiting_hint.load(Ordering::Relaxed) == 0 {
             return;
         }
-        if self.snoozers.0.load(Ordering::Relaxed) > 0 {
+        if self.snoozers.load(Ordering::Relaxed) > 0 {
             return; // A snoozer will see our progress, and pass the wake on.
         }
         let mut sleepers = sync::lock(&self.sleepers);
