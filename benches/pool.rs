@@ -6,9 +6,12 @@
 //!
 //! Workloads, each at 1, 2 and 4 workers:
 //! - `empty`: 100 000 jobs that only count down a shared latch, submitted from one thread and
-//!   waited for (at 1 worker the latch's cache line, written by the submitter's clone and the
-//!   worker's count-down, dominates: the cell rewards a worker that takes each job a little
-//!   late; README, "Benchmarks");
+//!   waited for. Each job holds an `Arc` of the latch, cloned by the submitter and dropped by
+//!   the worker, as jobs holding an `Arc` of shared state do; at 1 worker that cache line,
+//!   written on both sides for every job, dominates (the cell rewards a worker that takes each
+//!   job a little late; README, "Benchmarks");
+//! - `empty-unshared`: the same jobs counting down a latch the submitter does not write while
+//!   it submits (a `static`, held by reference): what the pool itself costs per empty job;
 //! - `1us`: the same jobs after about a microsecond of arithmetic each;
 //! - `wakeup`: one job submitted to a pool idle long enough for its workers to sleep, timed
 //!   until it starts;
@@ -44,12 +47,20 @@ struct Latch {
 }
 
 impl Latch {
-    fn new(count: usize) -> Arc<Latch> {
-        Arc::new(Latch {
+    const fn new(count: usize) -> Latch {
+        Latch {
             left: AtomicUsize::new(count),
             done: Mutex::new(false),
             finished: Condvar::new(),
-        })
+        }
+    }
+
+    /// Arms the latch for `count` more jobs. Only between batches: every job of the last one
+    /// has counted down (at most the last is still inside `notify_one`, which then wakes the
+    /// next `wait` spuriously, and that `wait` looks at `done` again).
+    fn rearm(&self, count: usize) {
+        self.left.store(count, Ordering::Relaxed);
+        *self.done.lock().unwrap() = false;
     }
 
     fn count_down(&self) {
@@ -195,7 +206,7 @@ impl Drop for CrossbeamPool {
 
 /// Submits `JOBS` jobs from this thread and waits for all of them.
 fn run_batch(pool: &impl Pool, work: bool) {
-    let latch = Latch::new(JOBS);
+    let latch = Arc::new(Latch::new(JOBS));
     for _ in 0..JOBS {
         let latch = Arc::clone(&latch);
         pool.submit(move || {
@@ -204,6 +215,21 @@ fn run_batch(pool: &impl Pool, work: bool) {
             }
             latch.count_down();
         });
+    }
+    latch.wait();
+}
+
+/// The latch of the `empty-unshared` workload. Static, so that its jobs hold a plain reference:
+/// no count of references for the submitter to write per job. One batch at a time uses it (the
+/// benchmarks run one after another).
+static UNSHARED_LATCH: Latch = Latch::new(0);
+
+/// `run_batch` of empty jobs whose latch the submitter leaves alone until it waits.
+fn run_unshared_batch(pool: &impl Pool) {
+    let latch = &UNSHARED_LATCH;
+    latch.rearm(JOBS);
+    for _ in 0..JOBS {
+        pool.submit(move || latch.count_down());
     }
     latch.wait();
 }
@@ -222,12 +248,17 @@ fn wakeup_latency(pool: &impl Pool) -> Duration {
 /// Object-safe view of [`Pool`] for the benchmark loops.
 trait Submit {
     fn batch(&self, work: bool);
+    fn unshared_batch(&self);
     fn wakeup(&self) -> Duration;
 }
 
 impl<P: Pool> Submit for P {
     fn batch(&self, work: bool) {
         run_batch(self, work);
+    }
+
+    fn unshared_batch(&self) {
+        run_unshared_batch(self);
     }
 
     fn wakeup(&self) -> Duration {
@@ -254,7 +285,8 @@ fn pools(threads: usize) -> Vec<(&'static str, Box<dyn Submit>)> {
     ]
 }
 
-fn throughput(c: &mut Criterion, workload: &str, work: bool) {
+/// Criterion's throughput of `batch` (one batch of `JOBS` jobs) for every pool and thread count.
+fn throughput(c: &mut Criterion, workload: &str, batch: fn(&dyn Submit)) {
     let mut group = c.benchmark_group(workload);
     group.throughput(Throughput::Elements(JOBS as u64));
     group.sample_size(10);
@@ -263,7 +295,7 @@ fn throughput(c: &mut Criterion, workload: &str, work: bool) {
     for threads in THREADS {
         for (name, pool) in pools(threads) {
             group.bench_with_input(BenchmarkId::new(name, threads), &threads, |b, _| {
-                b.iter(|| pool.batch(work));
+                b.iter(|| batch(pool.as_ref()));
             });
         }
     }
@@ -271,11 +303,15 @@ fn throughput(c: &mut Criterion, workload: &str, work: bool) {
 }
 
 fn empty_jobs(c: &mut Criterion) {
-    throughput(c, "empty", false);
+    throughput(c, "empty", |pool| pool.batch(false));
+}
+
+fn empty_unshared_jobs(c: &mut Criterion) {
+    throughput(c, "empty-unshared", |pool| pool.unshared_batch());
 }
 
 fn microsecond_jobs(c: &mut Criterion) {
-    throughput(c, "1us", true);
+    throughput(c, "1us", |pool| pool.batch(true));
 }
 
 /// Wake-up latency is measured by hand: each sample needs an idle gap that must not count, and
@@ -353,7 +389,7 @@ fn cpu_table() {
     }
 }
 
-criterion_group!(benches, empty_jobs, microsecond_jobs);
+criterion_group!(benches, empty_jobs, empty_unshared_jobs, microsecond_jobs);
 
 fn main() {
     let filter: Vec<String> = std::env::args()

@@ -5,7 +5,7 @@
 # summary: each pool's throughput per workload and thread count, and webpool's ratio to each
 # peer.
 #
-#   bash scripts/bench-pool.sh            # 3 runs, about 11 minutes on 2 cores
+#   bash scripts/bench-pool.sh            # 3 runs, about 15 minutes on 2 cores
 #   bash scripts/bench-pool.sh --runs 1   # one run
 #
 # Why several runs: a cell's figure moves from run to run with the machine, by up to 1.7x on
@@ -44,8 +44,9 @@ from pathlib import Path
 
 PEERS = ["book", "threadpool", "rayon", "crossbeam"]
 UNIT = {"Kelem/s": 1e-3, "Melem/s": 1.0, "Gelem/s": 1e3}
-# criterion prints "empty/webpool/2   time: [...]" then "thrpt: [low mid high]"
-bench = re.compile(r"^(\S+/\S+/\d+)\s+time:")
+# criterion prints "empty/webpool/2   time: [...]" (a longer name on a line of its own, the
+# time on the next) then "thrpt: [low mid high]"
+bench = re.compile(r"^(\S+/\S+/\d+)(\s+time:|$)")
 thrpt = re.compile(r"^\s+thrpt:\s+\[\S+ \S+ (\S+) (\S+) ")
 
 samples = {}
@@ -65,12 +66,12 @@ runs = len(next(iter(samples.values())))
 print()
 print(f"M jobs/s, 100 000 jobs from one producer; median over {runs} run(s) of criterion's "
       f"mean; ratio = webpool / peer")
-print(f"{'workload':<9}{'threads':>8}{'webpool':>10}" + "".join(f"{p:>12}" for p in PEERS)
+print(f"{'workload':<15}{'threads':>8}{'webpool':>10}" + "".join(f"{p:>12}" for p in PEERS)
       + "".join(f"{'/' + p:>12}" for p in PEERS))
-for workload in ["empty", "1us"]:
+for workload in ["empty", "empty-unshared", "1us"]:
     for threads in [1, 2, 4]:
         ours = rate(workload, "webpool", threads)
         theirs = [rate(workload, peer, threads) for peer in PEERS]
-        print(f"{workload:<9}{threads:>8}{ours:>10.2f}" + "".join(f"{t:>12.2f}" for t in theirs)
+        print(f"{workload:<15}{threads:>8}{ours:>10.2f}" + "".join(f"{t:>12.2f}" for t in theirs)
               + "".join(f"{ours / t:>11.2f}x" for t in theirs))
 PY
