@@ -77,6 +77,22 @@ fn job(
     }
 }
 
+/// `job` once `gate` opens: it holds its worker until then.
+fn waiting_for(gate: Gate, job: impl FnOnce() + Send + 'static) -> impl FnOnce() + Send + 'static {
+    move || {
+        gate.wait();
+        job();
+    }
+}
+
+/// `job` after opening `gate`.
+fn opening(gate: Gate, job: impl FnOnce() + Send + 'static) -> impl FnOnce() + Send + 'static {
+    move || {
+        gate.open();
+        job();
+    }
+}
+
 /// Three producers submit 300 jobs through a queue of 16 to 8 workers: every job runs, with
 /// no shutdown needed to wake a worker for it (the owner waits for all 300 before it shuts the
 /// pool down, so a lost wake-up is a deadlock here); every job runs exactly once; the counters
@@ -317,19 +333,11 @@ fn blocked_jobs_never_block_the_queue_at_scale() {
                         for number in mine {
                             let count = job(&ran, &log, &done, number);
                             if number < WAITERS {
-                                let gate = gates[number].clone();
-                                pool.execute(move || {
-                                    gate.wait();
-                                    count();
-                                })
-                                .unwrap();
+                                pool.execute(waiting_for(gates[number].clone(), count))
+                                    .unwrap();
                             } else if number < 2 * WAITERS {
-                                let gate = gates[number - WAITERS].clone();
-                                pool.execute(move || {
-                                    gate.open();
-                                    count();
-                                })
-                                .unwrap();
+                                pool.execute(opening(gates[number - WAITERS].clone(), count))
+                                    .unwrap();
                             } else {
                                 pool.execute(count).unwrap();
                             }
@@ -368,18 +376,10 @@ fn a_job_waiting_for_the_next_gets_it_run() {
             let pool = pool(2, 2);
             let (ran, log, done) = (counters(2), Log::new(), Latch::new(2));
             let signal = Gate::new();
-            let (a, awaited) = (job(&ran, &log, &done, 0), signal.clone());
-            pool.execute(move || {
-                awaited.wait();
-                a();
-            })
-            .unwrap();
-            let b = job(&ran, &log, &done, 1);
-            pool.execute(move || {
-                signal.open();
-                b();
-            })
-            .unwrap();
+            let a = waiting_for(signal.clone(), job(&ran, &log, &done, 0));
+            let b = opening(signal, job(&ran, &log, &done, 1));
+            pool.execute(a).unwrap();
+            pool.execute(b).unwrap();
             done.wait();
             let stats = pool.shutdown();
             assert_eq!(stats.completed, 2);
@@ -407,19 +407,11 @@ fn a_job_waiting_for_a_producer_gets_its_job_in() {
             let pool = Arc::new(pool(1, 2));
             let (ran, log, done) = (counters(5), Log::new(), Latch::new(5));
             let (hold, second_in) = (Gate::new(), Gate::new());
-            let (h, held) = (job(&ran, &log, &done, 0), hold.clone());
-            pool.execute(move || {
-                held.wait();
-                h();
-            })
-            .unwrap();
+            let h = waiting_for(hold.clone(), job(&ran, &log, &done, 0));
+            let q2 = waiting_for(second_in.clone(), job(&ran, &log, &done, 2));
+            pool.execute(h).unwrap();
             pool.execute(job(&ran, &log, &done, 1)).unwrap();
-            let (q2, awaited) = (job(&ran, &log, &done, 2), second_in.clone());
-            pool.execute(move || {
-                awaited.wait();
-                q2();
-            })
-            .unwrap();
+            pool.execute(q2).unwrap();
             let producers: Vec<_> = [(3, None), (4, Some(second_in))]
                 .into_iter()
                 .map(|(number, opens)| {
