@@ -85,6 +85,25 @@ listed_mutants() {
 recheck_listed=${MUTANTS_RECHECK_LISTED:-0}
 elapsed() { echo "$(($(date +%s) - start))s"; }
 
+# The test binaries whose loom models drive the pool: the pool's and the server's, and the
+# library's own (the wait list's model). They test both the pool's generic mutants and the
+# protocol mutants.
+pool_models=(lib loom_pool loom_server)
+
+# test_target_args TARGETS... : cargo's arguments selecting these test binaries, one per line;
+# `lib` is the library's own tests (under loom: the wait list's model, src/pool/wait_list.rs,
+# and the trace tests of src/sync/mpsc.rs).
+test_target_args() {
+    local target
+    for target in "$@"; do
+        if [ "$target" = lib ]; then
+            echo --lib
+        else
+            echo "--test=$target"
+        fi
+    done
+}
+
 # cargo_mutants NAME TEST_TARGETS FILES... : the generic mutants of FILES, tested by the test
 # binaries TEST_TARGETS (space-separated), in two stages.
 cargo_mutants() {
@@ -99,18 +118,15 @@ cargo_mutants() {
     local args=(--gitignore true --no-shuffle --profile release --output "$out/$name"
         --exclude-re 'tests::' --exclude-re 'src/pool/error\.rs.*(fmt|source|from)'
         --exclude-re 'src/sync/mpsc\.rs.*fmt -> fmt::Result')
-    local file target
+    local file
     for file in "$@"; do args+=(--file "$file"); done
     # --cargo-arg, not --cargo-test-arg: the build step (`cargo test --no-run`) too builds only
     # these test binaries, not every test and binary of the crate.
-    # `lib`: the library's own tests under loom (the trace tests of src/sync/mpsc.rs).
-    for target in $targets; do
-        if [ "$target" = lib ]; then
-            args+=(--cargo-arg --lib)
-        else
-            args+=(--cargo-arg "--test=$target")
-        fi
-    done
+    local target_arg
+    # shellcheck disable=SC2086 # $targets is a space-separated list
+    while IFS= read -r target_arg; do
+        args+=(--cargo-arg "$target_arg")
+    done < <(test_target_args $targets)
     export CARGO_TARGET_DIR="$target_base/cargo"
     local resume=()
     [ "${MUTANTS_RESUME:-0}" = 1 ] && [ -d "$out/$name/mutants.out" ] && resume=(--iterate)
@@ -150,15 +166,8 @@ cargo_mutants() {
 run_models() {
     local bound=$1 limit=$2
     shift 2
-    local test_args=()
-    local target
-    for target in "$@"; do
-        if [ "$target" = lib ]; then
-            test_args+=(--lib) # the library's own loom models (src/pool/wait_list.rs)
-        else
-            test_args+=(--test "$target")
-        fi
-    done
+    local test_args
+    mapfile -t test_args < <(test_target_args "$@")
     local status=0
     if [ -n "$bound" ]; then
         LOOM_MAX_PREEMPTIONS=$bound timeout -k 10 "$limit" \
@@ -193,11 +202,13 @@ protocol_mutants() {
     done
     [ "$bad" = 0 ] || exit 1
     echo "== protocol mutants: baseline (unmutated) =="
-    if ! run_models "$quick_bound" 600 lib loom_pool loom_server >"$logs/baseline.log" 2>&1; then
+    if ! run_models "$quick_bound" 600 "${pool_models[@]}" >"$logs/baseline.log" 2>&1; then
         echo "the unmutated models fail at bound $quick_bound: see $logs/baseline.log" >&2
         exit 1
     fi
     [ "${MUTANTS_RESUME:-0}" = 1 ] || : >"$results"
+    local build_args
+    mapfile -t build_args < <(test_target_args "${pool_models[@]}")
     for patch in "${patches[@]}"; do
         local name
         name=$(basename "$patch" .patch)
@@ -211,15 +222,15 @@ protocol_mutants() {
         local t0 outcome status=0 log="$logs/$name.log"
         t0=$(date +%s)
         if ! cargo test --release --no-run --manifest-path "$scratch/Cargo.toml" \
-            --lib --test loom_pool --test loom_server >"$log" 2>&1; then
+            "${build_args[@]}" >"$log" 2>&1; then
             outcome=unviable
         else
-            run_models "$quick_bound" 600 lib loom_pool loom_server >>"$log" 2>&1 || status=$?
+            run_models "$quick_bound" 600 "${pool_models[@]}" >>"$log" 2>&1 || status=$?
             if [ "$status" = 0 ] && [ "$recheck_listed" != 1 ] && listed_mutants | grep -qx "$name"; then
                 outcome=survived-listed
             elif [ "$status" = 0 ]; then
                 echo "-- stage 2 (full bounds)" >>"$log"
-                run_models "" "$full_timeout" lib loom_pool loom_server >>"$log" 2>&1 || status=$?
+                run_models "" "$full_timeout" "${pool_models[@]}" >>"$log" 2>&1 || status=$?
                 case "$status" in
                     0) outcome=survived ;;
                     124 | 137) outcome=timeout ;;
@@ -247,9 +258,26 @@ protocol_mutants() {
         "unviable $(grep -c ' unviable ' "$results" || true), after $(elapsed)"
 }
 
+# Stops the run if equivalent.txt names a cargo-mutants mutant that no longer exists (its
+# line moved): stage 2 would otherwise re-run the mutant under its new name, for minutes, as
+# if nobody had looked at it, as a patch that no longer applies stops the protocol stage.
+check_listed_names() {
+    local current listed stale=0
+    current=$(cargo mutants --list --gitignore true --file 'src/pool/*.rs' --file src/sync/mpsc.rs)
+    while IFS= read -r listed; do
+        [[ "$listed" == src/* ]] || continue
+        if ! grep -qxF "$listed" <<<"$current"; then
+            echo "LISTED MUTANT NO LONGER EXISTS (update scripts/mutants/equivalent.txt): $listed" >&2
+            stale=1
+        fi
+    done < <(listed_mutants)
+    [ "$stale" = 0 ] || exit 1
+}
+
 extra=("$@")
 if [ "$mode" = cargo ] || [ "$mode" = all ]; then
-    cargo_mutants pool "lib loom_pool loom_server" 'src/pool/*.rs'
+    check_listed_names
+    cargo_mutants pool "${pool_models[*]}" 'src/pool/*.rs'
     cargo_mutants mpsc "loom_channel lib" src/sync/mpsc.rs
 fi
 if [ "$mode" = protocol ] || [ "$mode" = all ]; then
