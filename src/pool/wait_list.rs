@@ -123,6 +123,8 @@ impl WaitList {
             // its operation succeeds, or the registration below (in this wait or the next).
             snoozing.fetch_sub(1, Ordering::Relaxed);
             if found {
+                #[cfg(all(test, loom))]
+                loom_model::snoozer_found_its_work();
                 return;
             }
         }
@@ -212,12 +214,25 @@ mod loom_support;
 /// signal, a snoozer that finds its job, and the pass-on that repays the skipped signals; a
 /// wake-up lost on any path leaves a consumer asleep, and loom reports the deadlock. The
 /// protocol mutants `wl-fence-pass-on-removed`, `wl-pass-on-never-signals` and
-/// `wl-snooze-count-*` (scripts/mutants/protocol/) are the broken variants it catches.
+/// `wl-snooze-count-*` (scripts/mutants/protocol/) are the broken variants it catches. It also
+/// asserts that some interleaving had a snoozer find its job, the path that makes `pass_on`
+/// needed: without that check, a snooze that never looks (`Backoff::snooze` returning `false`,
+/// or nobody allowed to snooze) passed it, the model then exploring nothing of the kind.
 #[cfg(all(test, loom))]
 mod loom_model {
     use super::loom_support as support;
     use super::WaitList;
+    use crate::sync::atomic::UnmodelledAtomicUsize;
     use crate::sync::{thread, Arc, AtomicUsize, Ordering};
+
+    /// How many snoozes found their work, over every interleaving the model ran: outside what
+    /// loom explores. No other test of the library makes a `WaitList`.
+    static SNOOZES_THAT_FOUND_WORK: UnmodelledAtomicUsize = UnmodelledAtomicUsize::new(0);
+
+    /// Called by `wait_until` when a snoozer's look found its work.
+    pub(super) fn snoozer_found_its_work() {
+        SNOOZES_THAT_FOUND_WORK.fetch_add(1, Ordering::Relaxed);
+    }
 
     /// A queue of jobs reduced to its two counters, as the pool's ring keeps them apart: the
     /// producer writes `pushed`, consumers claim from `taken`. A consumer's look reads both
@@ -293,6 +308,12 @@ mod loom_model {
                 }
                 assert_eq!(jobs.taken.load(Ordering::Relaxed), 2);
             },
+        );
+        // The path `pass_on` exists for starts with a snoozer that finds its job: a model that
+        // never reaches it would pass whatever `pass_on` did.
+        assert!(
+            SNOOZES_THAT_FOUND_WORK.load(Ordering::Relaxed) > 0,
+            "no interleaving had a snoozer find its job"
         );
     }
 }

@@ -11,3 +11,10 @@ pub use loom::sync::atomic::*;
 
 #[cfg(all(shuttle, not(loom)))]
 pub use shuttle::sync::atomic::*;
+
+/// std's `AtomicUsize` in the loom build too: for a count that a loom test keeps about the
+/// model's run (how many interleavings reached some path), outside what loom explores. One of
+/// loom's atomics would be part of the program under test: its accesses would add
+/// interleavings, and its value would start over with each execution.
+#[cfg(all(test, loom))]
+pub(crate) use std::sync::atomic::AtomicUsize as UnmodelledAtomicUsize;
