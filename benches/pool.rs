@@ -20,8 +20,9 @@
 //!   waiting). Run it under `taskset -c 0` too (`scripts/bench-pool.sh` does) to see the same
 //!   pools on one CPU, where no cache line moves between CPUs.
 //!
-//! Every pool runs the very same closure (it captures one `Arc`), so what differs is only how
-//! the pool moves it: the others box every job, webpool stores a closure this small inline.
+//! In each workload every pool runs the very same closure (it captures one `Arc`, or in
+//! `empty-unshared` one reference), so what differs is only how the pool moves it: the others
+//! box every job, webpool stores a closure this small inline.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
