@@ -90,6 +90,11 @@ elapsed() { echo "$(($(date +%s) - start))s"; }
 # protocol mutants.
 pool_models=(lib loom_pool loom_server)
 
+# The files cargo-mutants mutates, per stage: the pool's against `pool_models`, the channel's
+# against its own model and the library's trace tests.
+pool_files='src/pool/*.rs'
+mpsc_files=src/sync/mpsc.rs
+
 # test_target_args TARGETS... : cargo's arguments selecting these test binaries, one per line;
 # `lib` is the library's own tests (under loom: the wait list's model, src/pool/wait_list.rs,
 # and the trace tests of src/sync/mpsc.rs).
@@ -263,7 +268,7 @@ protocol_mutants() {
 # if nobody had looked at it, as a patch that no longer applies stops the protocol stage.
 check_listed_names() {
     local current listed stale=0
-    current=$(cargo mutants --list --gitignore true --file 'src/pool/*.rs' --file src/sync/mpsc.rs)
+    current=$(cargo mutants --list --gitignore true --file "$pool_files" --file "$mpsc_files")
     while IFS= read -r listed; do
         [[ "$listed" == src/* ]] || continue
         if ! grep -qxF "$listed" <<<"$current"; then
@@ -277,8 +282,8 @@ check_listed_names() {
 extra=("$@")
 if [ "$mode" = cargo ] || [ "$mode" = all ]; then
     check_listed_names
-    cargo_mutants pool "${pool_models[*]}" 'src/pool/*.rs'
-    cargo_mutants mpsc "loom_channel lib" src/sync/mpsc.rs
+    cargo_mutants pool "${pool_models[*]}" "$pool_files"
+    cargo_mutants mpsc "loom_channel lib" "$mpsc_files"
 fi
 if [ "$mode" = protocol ] || [ "$mode" = all ]; then
     protocol_mutants
