@@ -28,15 +28,15 @@
 //! normal build has none.
 //!
 //! Since wakers skip their signal for a snoozer, a thread that returns from a wait may stand for
-//! several wakers, and takes one share (one job, one slot); so every thread that waited, once
-//! its operation succeeds, passes the wake on if there is more ([`WaitList::pass_on`]). The count of snoozers is a registration
-//! like the sleepers' count: a snoozer leaves it, and a `SeqCst` fence (`pass_on`'s, or the
-//! registration's if it goes on to sleep) comes before its next look. A waker that saw the
-//! count above zero saw some snoozer still in it; if the waker's fence came first, that
-//! snoozer's next look sees the progress, and if the snoozer's came first, the waker would have
-//! seen it leave. Passing on after a signal too covers a job published behind one whose
-//! producer is not done yet: the woken thread finds the head unpublished and sleeps again, and
-//! the later wake-up, for the first job, then stands for both.
+//! several wakers, and takes one share (one job, one slot); so every thread that waited, once its
+//! operation succeeds, passes the wake on if there is more ([`WaitList::pass_on`]). The count of
+//! snoozers is a registration like the sleepers' count: a snoozer leaves it, and a `SeqCst` fence
+//! (`pass_on`'s, or the registration's if it goes on to sleep) comes before its next look. A waker
+//! that saw the count above zero saw some snoozer still in it; if the waker's fence came first,
+//! that snoozer's next look sees the progress, and if the snoozer's came first, the waker would
+//! have seen it leave. Passing on after a signal too covers a job published behind one whose
+//! producer is not done yet: the woken thread finds the head unpublished and sleeps again, and the
+//! later wake-up, for the first job, then stands for both.
 //!
 //! Under loom and shuttle a snooze is one look (see [`Backoff`]). Shuttle's pool models run
 //! with one snoozer allowed, so they explore wakers that see it and skip their signal, the
