@@ -35,6 +35,8 @@ pub(super) const REPLAY_ENV: &str = "WEBPOOL_CHECK_REPLAY";
 pub(super) const SPURIOUS_ENV: &str = "WEBPOOL_CHECK_SPURIOUS_AT";
 /// Seconds a check may run before it is reported as hung.
 pub(super) const TIMEOUT_ENV: &str = "WEBPOOL_CHECK_TIMEOUT";
+/// Design properties the card must fail on when the pool lacks them (`bounded`).
+pub(super) const REQUIRE_ENV: &str = "WEBPOOL_CHECK_REQUIRE";
 /// The default of [`TIMEOUT_ENV`].
 pub(super) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -52,6 +54,11 @@ pub enum Outcome {
     Fails {
         /// What went wrong, in one line.
         message: String,
+        /// The root cause, in one line: the same words for the same cause in every check, so
+        /// the card names it once.
+        cause: String,
+        /// The fix, only when the trace matches the signature of a catalog bug.
+        hint: Option<String>,
         /// The interleaving's number (loom's exploration order).
         interleaving: usize,
         /// The preemption bound.
@@ -65,6 +72,12 @@ pub enum Outcome {
         /// For `spurious_wakeup`: which wait of the execution returned spuriously.
         spurious_wait: Option<usize>,
     },
+    /// A property of the pool's design that the check asks for and the pool does not have
+    /// (an unbounded queue): reported, failed only when required (`WEBPOOL_CHECK_REQUIRE`).
+    Design {
+        /// What the scenario found, with its numbers.
+        message: String,
+    },
     /// A limit of the pool's design: where the scenario stops.
     Limit {
         /// What the scenario found.
@@ -75,11 +88,13 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// The verdict as the card and the verdict matrix spell it: `ok`, `FAILS` or `limit`.
+    /// The verdict as the card and the verdict matrix spell it: `ok`, `FAILS`, `design` or
+    /// `limit`.
     pub fn verdict(&self) -> &'static str {
         match self {
             Outcome::Ok { .. } => "ok",
             Outcome::Fails { .. } => "FAILS",
+            Outcome::Design { .. } => "design",
             Outcome::Limit { .. } => "limit",
         }
     }
@@ -118,7 +133,7 @@ impl Card {
             .map(|(_, outcome)| outcome)
     }
 
-    /// The checks that failed.
+    /// The checks that failed (a correctness failure; design findings are not among them).
     pub fn failures(&self) -> Vec<&'static str> {
         self.outcomes
             .iter()
@@ -127,13 +142,29 @@ impl Card {
             .collect()
     }
 
-    /// Fails the calling test unless every check passed (limits are not failures).
+    /// The design checks whose property the pool lacks (`backlog_is_bounded`: an unbounded
+    /// queue).
+    pub fn design_findings(&self) -> Vec<&'static str> {
+        self.outcomes
+            .iter()
+            .filter(|(_, outcome)| matches!(outcome, Outcome::Design { .. }))
+            .map(|(name, _)| *name)
+            .collect()
+    }
+
+    /// Fails the calling test unless every check passed. Limits and design findings are not
+    /// failures, unless `WEBPOOL_CHECK_REQUIRE` names them (`bounded` requires
+    /// `backlog_is_bounded`).
     ///
     /// # Panics
     ///
     /// If any check failed, naming them; the card above says why.
     pub fn assert_all_pass(&self) {
-        let failures = self.failures();
+        let mut failures = self.failures();
+        let required = std::env::var(REQUIRE_ENV).unwrap_or_default();
+        if required.split(',').any(|name| name.trim() == "bounded") {
+            failures.extend(self.design_findings());
+        }
         assert!(
             failures.is_empty(),
             "{}: {} of {} checks failed ({}); the report card above shows how",
@@ -183,8 +214,14 @@ pub(super) fn say(text: &str) {
     let _ = err.flush();
 }
 
-/// The card's lines for one check.
-pub(super) fn card_lines(check: &Check, outcome: &Outcome, elapsed: Duration) -> Vec<String> {
+/// The card's lines for one check. `same_cause_as` names an earlier check that failed by the
+/// same root cause: the failure is then one line that says so, with no fix of its own.
+pub(super) fn card_lines(
+    check: &Check,
+    outcome: &Outcome,
+    elapsed: Duration,
+    same_cause_as: Option<&str>,
+) -> Vec<String> {
     let head = |verdict: &str, rest: &str| format!("  {verdict:<6} {:<21} {rest}", check.name);
     match outcome {
         Outcome::Ok {
@@ -200,8 +237,18 @@ pub(super) fn card_lines(check: &Check, outcome: &Outcome, elapsed: Duration) ->
         Outcome::Limit { message, .. } => {
             vec![head("limit", &format!("{message} ({elapsed:.1?})"))]
         }
+        Outcome::Design { message } => vec![
+            head("design", check.claim),
+            format!(
+                "{}{message} (a design property, not a failure: WEBPOOL_CHECK_REQUIRE=bounded \
+                 makes it one; {elapsed:.1?})",
+                " ".repeat(9)
+            ),
+        ],
         Outcome::Fails {
             message,
+            cause,
+            hint,
             interleaving,
             bound,
             trace,
@@ -211,6 +258,13 @@ pub(super) fn card_lines(check: &Check, outcome: &Outcome, elapsed: Duration) ->
         } => {
             let mut lines = vec![head("FAILS", check.claim)];
             let pad = " ".repeat(9);
+            if let Some(first) = same_cause_as {
+                lines.push(format!("{pad}same cause as {first}: {cause}"));
+                if let Some(replay) = replay {
+                    lines.push(format!("{pad}replay: {replay}"));
+                }
+                return lines;
+            }
             let found = if *interleaving > 0 {
                 format!(" (interleaving {interleaving}, bound {bound}, {elapsed:.1?})")
             } else {
@@ -223,7 +277,17 @@ pub(super) fn card_lines(check: &Check, outcome: &Outcome, elapsed: Duration) ->
                     lines.push(format!("{pad}  {line}"));
                 }
             }
-            lines.push(format!("{pad}the fix: {}", check.pages));
+            if cause.as_str() != message.lines().next().unwrap_or_default() {
+                lines.push(format!("{pad}root cause: {cause}"));
+            }
+            match hint {
+                Some(hint) => lines.push(format!("{pad}the fix: {hint}")),
+                None => lines.push(format!(
+                    "{pad}no fix named: the trace matches no bug of the catalog ({} explains \
+                     the bugs this check catches)",
+                    check.pages
+                )),
+            }
             if !trace.is_empty() {
                 lines.push(format!("{pad}how it happened:"));
                 lines.extend(trace.iter().map(|line| format!("{pad}  {line}")));

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use super::card::{DEFAULT_TIMEOUT, DIR_ENV, SPURIOUS_ENV, TIMEOUT_ENV};
 use super::catalog::{self, payload_text, Check, Kind};
+use super::diagnose::{diagnose, open_call, stuck};
 use super::report::{ext, files, Report};
 use super::{render, svg, BookPool, End, Trace};
 use crate::sync::{spurious, trace};
@@ -55,6 +56,7 @@ impl ChildState {
                 bound: self.bound,
                 spurious_at,
                 message: limit_message(&message),
+                ..Report::default()
             }
             .write(&ext(&base, "result"));
             return;
@@ -62,11 +64,27 @@ impl ChildState {
         let _ = fs::write(ext(&base, "trace"), render::lines(trace).join("\n") + "\n");
         let title = format!("{}: {} fails", self.subject, self.check.name);
         let _ = fs::write(ext(&base, "svg"), svg::render(trace, &title, &message));
+        if self.check.kind == Kind::Design {
+            if let Some(finding) = message.strip_prefix(catalog::DESIGN_FINDING) {
+                Report {
+                    verdict: "design".into(),
+                    interleavings: self.iterations.load(Ordering::SeqCst),
+                    bound: self.bound,
+                    message: format!("unbounded: {finding}"),
+                    ..Report::default()
+                }
+                .write(&ext(&base, "result"));
+                return;
+            }
+        }
+        let diagnosis = diagnose(self.check.name, &message, trace);
         Report {
             verdict: "fails".into(),
             interleavings: self.iterations.load(Ordering::SeqCst),
             bound: self.bound,
             spurious_at,
+            cause: diagnosis.cause,
+            hint: diagnosis.hint.unwrap_or_default(),
             message,
         }
         .write(&ext(&base, "result"));
@@ -93,6 +111,7 @@ impl ChildState {
                           uses no synchronisation loom can see (does it still import std::sync \
                           or std::thread instead of webpool::sync?)"
                     .into(),
+                ..Report::default()
             }
         } else if self.check.kind == Kind::Limit {
             Report {
@@ -104,6 +123,7 @@ impl ChildState {
                     "no limit found: every interleaving completed ({iterations} interleavings); \
                      the pool runs more jobs at once than it has workers"
                 ),
+                ..Report::default()
             }
         } else {
             Report {
@@ -112,6 +132,7 @@ impl ChildState {
                 bound: self.bound,
                 spurious_at: 0,
                 message: String::new(),
+                ..Report::default()
             }
         };
         report.write(&ext(&base, "result"));
@@ -260,7 +281,10 @@ fn install_hook(state: Arc<ChildState>) {
         }
         if deadlock {
             trace::stop();
-            state.fail(&message, &trace::snapshot());
+            // A deadlock while the scenario's own failure unwinds main (the pool dropped on
+            // the way out never returns) is that failure's aftermath: the first one stands.
+            let first = trace::failure().unwrap_or_else(|| message.clone());
+            state.fail(&first, &trace::snapshot());
         } else if aborting {
             let trace = trace::snapshot();
             let cause = first_failure(&trace).unwrap_or_else(|| {
@@ -270,6 +294,14 @@ fn install_hook(state: Arc<ChildState>) {
         }
         if model {
             trace::save_panic(message.clone());
+            // loom's own panics come from inside its scheduler, where calling it again would
+            // panic inside this hook and abort; they end the model anyway.
+            let from_loom = info
+                .location()
+                .is_some_and(|at| at.file().contains("/loom-"));
+            if !deadlock && !aborting && !from_loom {
+                trace::unwinding_begins();
+            }
         }
         if !message.contains("expected panic") && !deadlock && !aborting {
             default_hook(info);
@@ -301,20 +333,43 @@ fn first_failure(trace: &Trace) -> Option<String> {
     })
 }
 
-/// Reports the check as hung after `timeout`, with the trace of the interleaving in progress.
+/// How long one interleaving may run before the check is reported as stuck. A model's
+/// interleaving takes micro- to milliseconds; one that runs for seconds has a thread spinning
+/// or blocked outside loom's view, and waiting for the whole timeout would only delay the card.
+const STALL: Duration = Duration::from_secs(10);
+
+/// Reports the check as hung when one interleaving has run for [`STALL`] (no new one started),
+/// or when the whole check has run for `timeout`, with the trace of the interleaving in
+/// progress.
 fn start_watchdog(state: Arc<ChildState>, timeout: Duration) {
     std::thread::spawn(move || {
-        std::thread::sleep(timeout);
+        let started = std::time::Instant::now();
+        let (mut seen, mut since) = (usize::MAX, started);
+        // Polls the interleaving count: the model runs on the other thread, which cannot
+        // signal a stall (it is the stuck one).
+        let stuck = loop {
+            std::thread::sleep(Duration::from_millis(250));
+            let now = state.iterations.load(Ordering::SeqCst);
+            if now != seen {
+                (seen, since) = (now, std::time::Instant::now());
+            }
+            if since.elapsed() >= STALL {
+                break format!("interleaving {now} ran for {}s", STALL.as_secs());
+            }
+            if started.elapsed() >= timeout {
+                break format!(
+                    "no verdict after {}s (interleaving {now})",
+                    timeout.as_secs()
+                );
+            }
+        };
         let trace = trace::snapshot();
         let within = open_call(&trace, 0)
             .map_or_else(String::new, |call| format!("; main is still in {call}"));
         state.fail(
             &format!(
-                "no verdict after {}s (interleaving {}){within}: a thread is stuck outside \
-                 loom's view (a std lock or channel, a busy loop?), or the check needs \
-                 longer ({TIMEOUT_ENV})",
-                timeout.as_secs(),
-                state.iterations.load(Ordering::SeqCst)
+                "{stuck}{within}: a thread is stuck outside loom's view (a std lock or \
+                 channel, a busy loop?), or the check needs longer ({TIMEOUT_ENV})"
             ),
             &trace,
         );
@@ -322,25 +377,13 @@ fn start_watchdog(state: Arc<ChildState>, timeout: Duration) {
     });
 }
 
-/// The call of the checker's script (`calls execute(job A)` with no `returns` yet) that
-/// `thread` was inside when the trace stopped.
-fn open_call(trace: &Trace, thread: usize) -> Option<String> {
-    let mut open: Option<String> = None;
-    for event in trace.events.iter().filter(|event| event.thread == thread) {
-        if let super::Action::Note(note) = &event.action {
-            if let Some(call) = note.strip_prefix("calls ") {
-                open = Some(call.to_owned());
-            } else if note.contains(" returns") {
-                open = None;
-            }
-        }
-    }
-    open
-}
-
 /// One line saying what went wrong, from loom's panic message and the trace.
 fn describe(message: &str, trace: &Trace) -> String {
     let stuck_in = |thread: usize| open_call(trace, thread);
+    if trace::failure().as_deref() == Some(message) {
+        // The scenario's own words, complete.
+        return message.to_owned();
+    }
     if message.starts_with("deadlock;") {
         let blocked = trace
             .ends
@@ -352,7 +395,7 @@ fn describe(message: &str, trace: &Trace) -> String {
         });
         return format!("deadlock: all {blocked} threads are blocked{within}");
     }
-    if message.starts_with("no verdict after") || message.starts_with("a thread loom does not") {
+    if stuck(message) || message.starts_with("a thread loom does not") {
         return message.to_owned();
     }
     if message.contains(" panicked: ") || message.starts_with("loom aborted") {

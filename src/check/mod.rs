@@ -18,9 +18,12 @@
 //!    `tests/pool_check.rs`:
 //!
 //!    ```text
-//!    #![cfg(loom)]
 //!    webpool::check_pool!(my_crate::ThreadPool);
 //!    ```
+//!
+//!    Without `--cfg loom` the file holds one ignored test that says how to run it. Declare
+//!    the cfg for the compiler's check, in Cargo.toml:
+//!    `[lints.rust] unexpected_cfgs = { level = "warn", check-cfg = ['cfg(loom)'] }`.
 //!
 //!    The pool needs the book's API: `new(size) -> Self`, `execute(&self, f)`, shutdown in
 //!    `Drop`. Other shapes say how in the macro (see [`check_pool!`](crate::check_pool)).
@@ -28,22 +31,48 @@
 //!
 //! # The checks
 //!
+//! Each check judges what a user of the pool would lose — a job never run or run twice, a
+//! `Drop` that never returns or panics, an abort, a worker's capacity gone for good — never
+//! how the pool is built. A worker thread that a job's panic ends is not a failure by itself:
+//! as on real threads, its `join` returns the panic and the other threads run on, so a pool
+//! that replaces a dead worker (threadpool's `Sentinel`) passes `panicking_job`.
+//!
 //! | check | what must hold | the bugs it catches |
 //! |---|---|---|
-//! | `rendezvous` | two workers; job A waits for job B, queued behind it: both complete | [`while_let`](crate::demos::while_let), [`named_guard`](crate::demos::named_guard) |
 //! | `one_job_then_drop` | one job, then drop: it runs exactly once and `Drop` returns | [`join_before_close`](crate::demos::join_before_close), [`recv_unwrap`](crate::demos::recv_unwrap), [`if_wait`](crate::demos::if_wait), [`lost_wakeup`](crate::demos::lost_wakeup), [`notify_one`](crate::demos::notify_one) |
-//! | `panicking_job` | a job that panics costs no worker | [`panic_kills_worker`](crate::demos::panic_kills_worker) |
-//! | `backlog_is_bounded` | a full queue makes `execute` wait | [`unbounded`](crate::demos::unbounded) |
+//! | `rendezvous` | two workers; job A waits for job B, queued behind it: both complete | [`while_let`](crate::demos::while_let), [`named_guard`](crate::demos::named_guard) |
+//! | `panicking_job` | one worker; job A panics: job B still runs | [`panic_kills_worker`](crate::demos::panic_kills_worker) |
+//! | `backlog_is_bounded` | *a design property*: a full queue makes `execute` wait | [`unbounded`](crate::demos::unbounded) |
 //! | `drop_while_unwinding` | dropping the pool while a panic unwinds does not panic again (which aborts) | [`repanic_in_drop`](crate::demos::repanic_in_drop) |
+//! | `spurious_wakeup` | two jobs run once each while every `Condvar::wait` in turn wakes with no notification | [`if_wait`](crate::demos::if_wait) |
 //! | `waiting_jobs` | *a limit, not a check*: how many jobs may wait for a later job before every worker waits | threadpool #56, rayon #592: a fixed-size pool deadlocks by design |
 //!
-//! A pool that fails one check often fails others: a `Drop` that deadlocks fails every check,
-//! since each ends by dropping the pool.
+//! A design property the pool lacks (an unbounded queue) is reported as `design`, with its
+//! numbers, apart from the failures; it fails the test only when required
+//! (`WEBPOOL_CHECK_REQUIRE=bounded`).
+//!
+//! # One cause, one fix
+//!
+//! A pool that fails one check often fails others for the same reason: a `Drop` that
+//! deadlocks ends every scenario. Each failure carries its root cause in one line (a pool
+//! thread's own panic before the symptoms it causes; a `Drop` that never returns, with where
+//! main is stuck); the first failure of a cause prints it, later ones say `same cause as ...`
+//! and nothing more, and the card ends with a line per shared cause. `one_job_then_drop`, the
+//! plainest scenario, runs first, so the shared cause is named first. A fix is printed only
+//! when the counterexample shows that bug's mechanism (the lock a stopped job holds, and the
+//! statement that took it; a notification that woke nobody; a worker that a panic ended and
+//! nothing replaced); otherwise the card says no fix is named.
 //!
 //! Each check runs in a child process (a deadlock makes loom abort the whole test binary,
 //! loom #291), so every check reports. A check that explored a single interleaving fails: it
 //! proved nothing (usually the pool still uses `std::sync` or `std::thread`, which loom does
-//! not see).
+//! not see). A check whose interleaving runs for 10 s without loom starting another is
+//! reported as stuck (a thread spinning or blocked outside loom's view) at once, rather than
+//! at the whole check's timeout.
+//!
+//! Results go to `target/webpool-check/PACKAGE/BINARY/TEST/`, so crates that share a target
+//! folder keep their own; a replay file names the test binary that recorded it, and a replay
+//! by another binary is refused.
 
 #[cfg(loom)]
 mod card;
@@ -51,6 +80,8 @@ mod card;
 mod catalog;
 #[cfg(loom)]
 mod child;
+#[cfg(any(loom, test))]
+mod diagnose;
 #[cfg(loom)]
 mod parent;
 pub mod render;
@@ -123,8 +154,9 @@ impl BookPool for ThreadPool {
 }
 
 /// Writes a `#[test] fn pool_check()` that runs the catalog against a pool and prints its
-/// report card; the test fails if any check fails. Use it in a test file that starts with
-/// `#![cfg(loom)]`, and run it with `RUSTFLAGS="--cfg loom" cargo test --release`.
+/// report card; the test fails if any check fails. Run it with
+/// `RUSTFLAGS="--cfg loom" cargo test --release`; built without `--cfg loom`, the test is
+/// ignored, and its reason says so.
 ///
 /// The pool type is a path; with the book's API that is all:
 ///
@@ -145,18 +177,27 @@ impl BookPool for ThreadPool {
 /// ```
 ///
 /// `WEBPOOL_CHECK=name,name` runs only those checks; `LOOM_MAX_PREEMPTIONS` raises every
-/// check's preemption bound; `WEBPOOL_CHECK_TIMEOUT` (seconds, default 300) bounds each check.
+/// check's preemption bound; `WEBPOOL_CHECK_TIMEOUT` (seconds, default 300) bounds each check
+/// (one interleaving that runs for 10 s ends it at once); `WEBPOOL_CHECK_REQUIRE=bounded`
+/// makes an unbounded queue a failure.
 #[macro_export]
 macro_rules! check_pool {
     ($pool:ty $(, $key:ident = $value:expr)* $(,)?) => {
         #[test]
+        #[cfg_attr(
+            not(loom),
+            ignore = "webpool's checker runs under loom: RUSTFLAGS=\"--cfg loom\" cargo test --release --test <this file>"
+        )]
         fn pool_check() {
-            $crate::book_pool!(Subject, $pool $(, $key = $value)*);
-            $crate::check::run_card::<Subject>(
-                stringify!($pool),
-                concat!(module_path!(), "::pool_check"),
-            )
-            .assert_all_pass();
+            #[cfg(loom)]
+            {
+                $crate::book_pool!(Subject, $pool $(, $key = $value)*);
+                $crate::check::run_card::<Subject>(
+                    stringify!($pool),
+                    concat!(module_path!(), "::pool_check"),
+                )
+                .assert_all_pass();
+            }
         }
     };
 }

@@ -19,7 +19,8 @@ pub(super) struct Parent {
     test: String,
     /// This test binary.
     exe: PathBuf,
-    /// `target/webpool-check/BINARY/TEST/`.
+    /// `target/webpool-check/PACKAGE/BINARY/TEST/`: keyed by crate, test binary and test, so
+    /// crates that share a target folder never overwrite each other's traces.
     dir: PathBuf,
     timeout: Duration,
     /// The checkpoint to replay, if the user asked for a replay.
@@ -37,8 +38,11 @@ impl Parent {
             .ancestors()
             .nth(3)
             .map_or_else(|| PathBuf::from("target"), Path::to_path_buf);
+        // cargo names the package of the test it runs; run by hand, the binary stands alone.
+        let package = std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "-".to_owned());
         let dir = target
             .join("webpool-check")
+            .join(package)
             .join(&binary)
             .join(test.replace("::", "-"));
         let timeout = std::env::var(TIMEOUT_ENV)
@@ -107,7 +111,14 @@ impl Parent {
                         .to_owned(),
                 };
             }
-            say(&card_lines(check, &outcome, begun.elapsed()).join("\n"));
+            let same_cause_as = match &outcome {
+                Outcome::Fails { cause, .. } => outcomes.iter().find_map(|(name, earlier)| {
+                    matches!(earlier, Outcome::Fails { cause: first, .. } if first == cause)
+                        .then_some(*name)
+                }),
+                _ => None,
+            };
+            say(&card_lines(check, &outcome, begun.elapsed(), same_cause_as).join("\n"));
             outcomes.push((check.name, outcome));
         }
         let card = Card {
@@ -116,8 +127,12 @@ impl Parent {
             elapsed: started.elapsed(),
         };
         let failures = card.failures().len();
+        let designs = match card.design_findings().len() {
+            0 => String::new(),
+            n => format!(", {n} design finding{}", if n == 1 { "" } else { "s" }),
+        };
         say(&format!(
-            "webpool check: {}: {} of {} checks passed, {failures} failed, in {:.1?}",
+            "webpool check: {}: {} of {} checks passed, {failures} failed{designs}, in {:.1?}",
             card.subject,
             card.outcomes
                 .iter()
@@ -126,6 +141,25 @@ impl Parent {
             card.outcomes.len(),
             card.elapsed
         ));
+        let mut causes: Vec<(&str, Vec<&str>)> = Vec::new();
+        for (name, outcome) in &card.outcomes {
+            if let Outcome::Fails { cause, .. } = outcome {
+                match causes
+                    .iter_mut()
+                    .find(|(known, _)| *known == cause.as_str())
+                {
+                    Some((_, checks)) => checks.push(name),
+                    None => causes.push((cause, vec![name])),
+                }
+            }
+        }
+        for (cause, checks) in causes.iter().filter(|(_, checks)| checks.len() > 1) {
+            say(&format!(
+                "webpool check: one cause, {} failures ({}): {cause}",
+                checks.len(),
+                checks.join(", ")
+            ));
+        }
         card
     }
 
@@ -136,11 +170,27 @@ impl Parent {
             .ok()
             .and_then(|k| k.parse().ok());
         if let Some(replay) = &self.replay {
+            let recorded_by = fs::read_to_string(ext(replay, "binary")).unwrap_or_default();
+            let this = self
+                .exe
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned());
+            if !recorded_by.is_empty() && Some(recorded_by.trim()) != this.as_deref() {
+                panic!(
+                    "{REPLAY_ENV}={} was recorded by the test binary {}, not by this one ({}): \
+                     run the replay command that binary's card printed",
+                    replay.display(),
+                    recorded_by.trim(),
+                    this.unwrap_or_default()
+                );
+            }
             return self.child_outcome(check, "replay", Some(replay), asked_wait);
         }
         let found = self.child_outcome(check, "search", None, None);
         let Outcome::Fails {
             message,
+            cause,
+            hint,
             interleaving,
             bound,
             trace,
@@ -152,14 +202,22 @@ impl Parent {
             return found;
         };
         // A hang or a foreign thread is outside loom's control: nothing to replay.
-        let replayable = !message.starts_with("no verdict after")
-            && !message.starts_with("a thread loom does not");
+        let replayable =
+            !super::diagnose::stuck(&message) && !message.starts_with("a thread loom does not");
         let mut replay = None;
         let mut message = message;
-        if check.kind == Kind::Must && !trace.is_empty() && replayable {
+        if check.kind != Kind::Limit && !trace.is_empty() && replayable {
             let checkpoint = self.dir.join(format!("{}.path", check.name));
             let _ = fs::remove_file(&checkpoint);
             let recorded = self.child_outcome(check, "record", Some(&checkpoint), spurious_wait);
+            // The replay file names the binary that recorded it, so a replay by another one
+            // (another crate's test of the same name) is refused rather than run astray.
+            if let Some(name) = self.exe.file_name() {
+                let _ = fs::write(
+                    ext(&checkpoint, "binary"),
+                    name.to_string_lossy().as_bytes(),
+                );
+            }
             replay = match recorded {
                 Outcome::Fails {
                     trace: ref again, ..
@@ -177,6 +235,8 @@ impl Parent {
         }
         Outcome::Fails {
             message,
+            cause,
+            hint,
             interleaving,
             bound,
             trace,
@@ -263,11 +323,14 @@ impl Parent {
                     || format!("was killed after {:?}", self.timeout),
                     |status| format!("ended ({status}) without a verdict"),
                 );
+                let message = format!(
+                    "the check's process {status}; its last output:\n{}",
+                    tail.join("\n")
+                );
                 Outcome::Fails {
-                    message: format!(
-                        "the check's process {status}; its last output:\n{}",
-                        tail.join("\n")
-                    ),
+                    cause: message.lines().next().unwrap_or_default().to_owned(),
+                    hint: None,
+                    message,
                     interleaving: 0,
                     bound: check.bound,
                     trace: Vec::new(),

@@ -15,6 +15,10 @@ pub(super) struct Report {
     pub(super) bound: usize,
     /// The wait that was made spurious when the check failed, or 0.
     pub(super) spurious_at: usize,
+    /// A failure's root cause in one line (`diagnose`), or empty.
+    pub(super) cause: String,
+    /// A failure's fix, when the trace matches a catalog bug's signature, or empty.
+    pub(super) hint: String,
     pub(super) message: String,
 }
 
@@ -25,6 +29,8 @@ impl Report {
         let _ = writeln!(text, "interleavings: {}", self.interleavings);
         let _ = writeln!(text, "bound: {}", self.bound);
         let _ = writeln!(text, "spurious: {}", self.spurious_at);
+        let _ = writeln!(text, "cause: {}", self.cause);
+        let _ = writeln!(text, "hint: {}", self.hint);
         // The message last: it may span lines.
         let _ = write!(text, "message: {}", self.message);
         let _ = fs::write(file, text);
@@ -36,12 +42,15 @@ impl Report {
         let (head, message) = text.split_once("message: ")?;
         report.message = message.to_owned();
         for line in head.lines() {
-            let (key, value) = line.split_once(": ")?;
+            let (key, value) = line.split_once(':')?;
+            let value = value.strip_prefix(' ').unwrap_or(value);
             match key {
                 "verdict" => report.verdict = value.to_owned(),
                 "interleavings" => report.interleavings = value.parse().ok()?,
                 "bound" => report.bound = value.parse().ok()?,
                 "spurious" => report.spurious_at = value.parse().ok()?,
+                "cause" => value.clone_into(&mut report.cause),
+                "hint" => value.clone_into(&mut report.hint),
                 _ => {}
             }
         }
@@ -54,6 +63,9 @@ impl Report {
             "ok" => Outcome::Ok {
                 interleavings: self.interleavings,
                 bound: self.bound,
+            },
+            "design" => Outcome::Design {
+                message: self.message,
             },
             "limit" => Outcome::Limit {
                 finding: if self.message.starts_with("no limit") {
@@ -70,7 +82,14 @@ impl Report {
                     .map(|text| text.lines().map(str::to_owned).collect())
                     .unwrap_or_default();
                 let svg = ext(base, "svg");
+                let cause = if self.cause.is_empty() {
+                    self.message.lines().next().unwrap_or_default().to_owned()
+                } else {
+                    self.cause
+                };
                 Outcome::Fails {
+                    cause,
+                    hint: (!self.hint.is_empty()).then_some(self.hint),
                     message: self.message,
                     interleaving: self.interleavings,
                     bound: self.bound.max(check.bound),

@@ -24,7 +24,7 @@ pub use self::model::*;
 mod model {
     use std::fmt;
     use std::io;
-    use std::panic::Location;
+    use std::panic::{self, AssertUnwindSafe, Location};
 
     pub use loom::thread::{current, park, yield_now, AccessError, LocalKey};
     pub use loom::thread::{Thread, ThreadId};
@@ -34,9 +34,10 @@ mod model {
 
     /// Whether the calling thread is unwinding from a panic; see [`std::thread::panicking`].
     /// Also `true` where the checker simulates an unwinding (its `drop_while_unwinding`
-    /// check: loom cannot run a real one, see `trace::simulate_unwinding`).
+    /// check, see `trace::simulate_unwinding`), and false on a thread that is not the one
+    /// unwinding (loom runs them all on one OS thread, whose panic count std keeps).
     pub fn panicking() -> bool {
-        std::thread::panicking() || trace::simulated_unwinding()
+        trace::really_unwinding() || trace::simulated_unwinding()
     }
 
     /// Time does not pass in a loom model: `sleep` only yields to the other threads.
@@ -76,16 +77,23 @@ mod model {
     }
 
     /// Wraps a thread's closure so the new thread binds itself to its trace label first and
-    /// records how it ended last.
-    fn run_traced<F, T>(child: Option<usize>, f: F) -> impl FnOnce() -> T + Send + 'static
+    /// records how it ended last. A panic ends the thread as on real threads: `join` returns
+    /// it as `Err`, and the other threads run on. (loom itself fails the whole model when a
+    /// thread panics: a pool that lets a job's panic end its worker, and copes, would fail
+    /// every check for a thread it meant to lose.)
+    fn run_traced<F, T>(child: Option<usize>, f: F) -> impl FnOnce() -> Result<T> + Send + 'static
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
         move || {
             trace::enter(child);
-            let _exit = child.map(|_| trace::ExitGuard);
-            f()
+            let ended = panic::catch_unwind(AssertUnwindSafe(f));
+            trace::unwinding_check();
+            if child.is_some() {
+                trace::exit(ended.is_err());
+            }
+            ended
         }
     }
 
@@ -95,7 +103,8 @@ mod model {
         child: Option<usize>,
         /// Whether its join is recorded with the caller's `file:line`.
         sited: bool,
-        inner: loom::thread::JoinHandle<T>,
+        /// loom's handle; the thread's closure returns how it ended (see `run_traced`).
+        inner: loom::thread::JoinHandle<Result<T>>,
     }
 
     impl<T> JoinHandle<T> {
@@ -113,7 +122,9 @@ mod model {
             if let Some(child) = self.child {
                 trace::block(Blocked::Join { child }, at);
             }
-            let result = self.inner.join();
+            // loom's own `join` fails only if the thread's closure panicked, which `run_traced`
+            // catches.
+            let result = self.inner.join().and_then(|ended| ended);
             if let Some(child) = self.child {
                 trace::unblock();
                 let panicked = result.is_err();

@@ -277,6 +277,7 @@ mod recorder {
         state.trace.threads.push("main".to_owned());
         state.trace.ends.push(End::Running);
         UNWINDING.store(usize::MAX, Ordering::SeqCst);
+        REAL_UNWINDING.store(usize::MAX, Ordering::SeqCst);
         RECORDING.store(true, Ordering::SeqCst);
     }
 
@@ -335,6 +336,7 @@ mod recorder {
         if !recording() {
             return;
         }
+        unwinding_check();
         let mut state = state();
         let Some(thread) = current(&state) else {
             return;
@@ -366,6 +368,7 @@ mod recorder {
         if !recording() {
             return;
         }
+        unwinding_check();
         let mut state = state();
         if let Some(thread) = current(&state) {
             state.trace.ends[thread] = End::Blocked(blocked, at.map(Site::of));
@@ -428,26 +431,91 @@ mod recorder {
         }
     }
 
-    /// Marks the end of the calling thread's closure; records a panic's message first when
-    /// it ended by one. Lives on the thread's stack, so its `Drop` runs as the thread ends,
-    /// returning or unwinding, in the thread's own context (where loom may be called).
-    pub(crate) struct ExitGuard;
-
-    impl Drop for ExitGuard {
-        fn drop(&mut self) {
-            let panicked = std::thread::panicking();
-            if panicked {
-                let message = last_panic().unwrap_or_else(|| "(no message)".to_owned());
-                record(Action::Panic(message), None);
-            }
-            record(Action::Exit { panicked }, None);
-            if panicked {
-                // A thread that dies by a panic fails the model: the trace ends here. Any
-                // recording after it could only come from loom tearing the other threads
-                // down outside the model, where asking loom who is running panics.
-                stop();
-            }
+    /// Records the end of the calling thread's closure: a panic's message first when it
+    /// ended by one (`panicked`), then the exit. Called on the thread itself, after its
+    /// closure returned or its unwinding was caught, where loom may be called.
+    pub(crate) fn exit(panicked: bool) {
+        if panicked {
+            let message = last_panic().unwrap_or_else(|| "(no message)".to_owned());
+            record(Action::Panic(message), None);
         }
+        record(Action::Exit { panicked }, None);
+    }
+
+    /// The model thread (index) that is really unwinding from a panic, with loom's exploration
+    /// stopped until it is done, or `usize::MAX`; see [`unwinding_begins`].
+    static REAL_UNWINDING: std::sync::atomic::AtomicUsize =
+        std::sync::atomic::AtomicUsize::new(usize::MAX);
+
+    /// Called by the checker's panic hook when a model thread starts to unwind (never for
+    /// loom's own panics): stops loom from exploring other schedules until the unwinding is
+    /// over, so the other model threads do not run while it is under way.
+    ///
+    /// Why: loom runs every model thread on one OS thread, whose panic count std keeps. While
+    /// one model thread unwinds, `std::thread::panicking()` is true for all of them; a std
+    /// `MutexGuard` that another thread took before the panic and releases during it poisons
+    /// the std mutex inside loom's `Mutex`, and loom's next `lock` of it panics; a second panic
+    /// then aborts the process. Neither happens on real threads. With exploration stopped,
+    /// loom keeps running the unwinding thread, as long as it can run: one schedule of the
+    /// unwinding is explored (the rest of the execution is explored as before).
+    pub(crate) fn unwinding_begins() {
+        if !recording() {
+            return;
+        }
+        let Some(me) = current(&state()) else { return };
+        let stopped = REAL_UNWINDING
+            .compare_exchange(usize::MAX, me, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok();
+        if stopped {
+            loom::stop_exploring();
+        }
+    }
+
+    /// Lets loom explore again once the unwinding that stopped it is over (caught by the
+    /// thread's end, by the pool's own `catch_unwind` or by the checker's). Called at every
+    /// recorded operation and at each thread's end; a no-op while a panic is under way.
+    pub(crate) fn unwinding_check() {
+        if REAL_UNWINDING.load(Ordering::SeqCst) == usize::MAX || std::thread::panicking() {
+            return;
+        }
+        REAL_UNWINDING.store(usize::MAX, Ordering::SeqCst);
+        loom::explore();
+    }
+
+    /// Whether the thread labelled `label` is blocked (or about to block) in an operation of
+    /// the shim's.
+    pub(crate) fn blocked(label: &str) -> bool {
+        let state = state();
+        let trace = &state.trace;
+        trace
+            .threads
+            .iter()
+            .position(|name| name == label)
+            .is_some_and(|thread| matches!(trace.ends.get(thread), Some(End::Blocked(..))))
+    }
+
+    /// Whether a model thread other than the calling one holds a lock of the shim's.
+    pub(crate) fn others_hold_locks() -> bool {
+        let state = state();
+        let me = current(&state);
+        state
+            .trace
+            .holders
+            .iter()
+            .any(|holder| holder.is_some() && *holder != me)
+    }
+
+    /// Whether the calling model thread is the one unwinding: `std::thread::panicking()`, but
+    /// false on the other model threads while one unwinds (they share its OS thread).
+    pub(crate) fn really_unwinding() -> bool {
+        if !std::thread::panicking() {
+            return false;
+        }
+        let unwinding = REAL_UNWINDING.load(Ordering::SeqCst);
+        if unwinding == usize::MAX || !recording() {
+            return true;
+        }
+        current(&state()).is_none_or(|me| me == unwinding)
     }
 
     /// The thread (index) that the checker says is unwinding, or `usize::MAX`; see
@@ -477,7 +545,7 @@ mod recorder {
     /// The message of the latest panic, as the checker's panic hook saved it.
     static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
 
-    /// Saves a panic's message for [`ExitGuard`]. Called from a panic hook, so it touches
+    /// Saves a panic's message for [`exit`]. Called from a panic hook, so it touches
     /// nothing of loom's (the hook may run inside loom's scheduler, e.g. for its deadlock
     /// report, where calling loom again would panic inside the hook and abort).
     pub(crate) fn save_panic(message: String) {

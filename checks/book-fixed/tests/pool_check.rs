@@ -1,2 +1,1 @@
-#![cfg(loom)]
 webpool::check_pool!(book_fixed::ThreadPool);

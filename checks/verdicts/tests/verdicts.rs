@@ -16,10 +16,11 @@ const MATRIX: &str = include_str!("../verdicts.txt");
 
 /// A cell as the matrix spells it: `ok`; `limit:N`, N the jobs of 2 workers that may wait
 /// for a later job (`none`: no limit; `undetermined`: another bug stopped the scenario first);
-/// or `FAILS:` and the kind of failure.
+/// `design:unbounded`; or `FAILS:` and the kind of failure.
 fn cell(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Ok { .. } => "ok".to_owned(),
+        Outcome::Design { .. } => "design:unbounded".to_owned(),
         Outcome::Limit { finding, .. } => match finding {
             Limit::Holds(jobs) => format!("limit:{jobs}"),
             Limit::Unlimited => "limit:none".to_owned(),
@@ -34,7 +35,8 @@ fn cell(outcome: &Outcome) -> String {
                 "deadlock"
             } else if message.contains("aborts the process") {
                 "abort"
-            } else if message.starts_with("worker") && message.contains(" panicked: ") {
+            } else if message.starts_with("main panicked") {
+                // A call of the pool (`execute`, `Drop`) panicked in its caller's thread.
                 "panic"
             } else {
                 "property"
@@ -84,22 +86,39 @@ fn assert_row(card: &Card, subject: &str) {
     );
 }
 
-/// The failure each pool's catalog page shows as its counterexample (docs/traces/).
-const SHOWCASE: &[(&str, &str)] = &[
-    ("while-let", "rendezvous"),
-    ("named-guard", "rendezvous"),
-    ("join-before-close", "one_job_then_drop"),
-    ("recv-unwrap", "one_job_then_drop"),
-    ("if-wait", "one_job_then_drop"),
-    ("lost-wakeup", "one_job_then_drop"),
-    ("notify-one", "one_job_then_drop"),
-    ("panic-kills-worker", "panicking_job"),
-    ("unbounded", "backlog_is_bounded"),
-    ("thread-per-connection", "backlog_is_bounded"),
-    ("repanic-in-drop", "drop_while_unwinding"),
-    ("book-stage1", "one_job_then_drop"),
-    ("book-stage2", "rendezvous"),
-    ("book-final", "panicking_job"),
+/// The failure each pool's catalog page shows as its counterexample (docs/traces/), and the
+/// catalog page whose fix the card must name for it (the trace matches that bug's signature).
+const SHOWCASE: &[(&str, &str, Option<&str>)] = &[
+    ("while-let", "rendezvous", Some("while_let")),
+    ("named-guard", "rendezvous", Some("named_guard")),
+    (
+        "join-before-close",
+        "one_job_then_drop",
+        Some("join_before_close"),
+    ),
+    ("recv-unwrap", "one_job_then_drop", Some("recv_unwrap")),
+    ("if-wait", "one_job_then_drop", Some("if_wait")),
+    ("lost-wakeup", "one_job_then_drop", Some("lost_wakeup")),
+    ("notify-one", "one_job_then_drop", Some("notify_one")),
+    (
+        "panic-kills-worker",
+        "panicking_job",
+        Some("panic_kills_worker"),
+    ),
+    ("unbounded", "backlog_is_bounded", Some("unbounded")),
+    (
+        "thread-per-connection",
+        "backlog_is_bounded",
+        Some("unbounded"),
+    ),
+    (
+        "repanic-in-drop",
+        "drop_while_unwinding",
+        Some("repanic_in_drop"),
+    ),
+    ("book-stage1", "one_job_then_drop", None),
+    ("book-stage2", "rendezvous", None),
+    ("book-final", "panicking_job", Some("panic_kills_worker")),
 ];
 
 /// Checks `subject`'s showcased counterexample against the committed one in `docs/traces/`
@@ -107,11 +126,13 @@ const SHOWCASE: &[(&str, &str)] = &[
 /// with `WEBPOOL_UPDATE_TRACES=1`, writes it there. loom's exploration is deterministic, so a
 /// difference means the pool, the checker or the catalog changed: refresh and review it.
 fn assert_showcase(card: &Card, subject: &str) {
-    let Some((_, check)) = SHOWCASE.iter().find(|(name, _)| *name == subject) else {
+    let Some((_, check, page)) = SHOWCASE.iter().find(|(name, ..)| *name == subject) else {
         return;
     };
     let Some(Outcome::Fails {
         message,
+        cause,
+        hint,
         interleaving,
         bound,
         trace,
@@ -121,8 +142,19 @@ fn assert_showcase(card: &Card, subject: &str) {
     else {
         panic!("{subject}: the showcased check {check} did not fail");
     };
+    if let Some(page) = page {
+        let named = hint
+            .as_deref()
+            .is_some_and(|hint| hint.contains(&format!("webpool::demos::{page}")));
+        assert!(
+            named,
+            "{subject}: the card's fix for {check} names webpool::demos::{page} (found {hint:?})"
+        );
+    }
     let mut text = format!(
-        "FAILS  {check}\nloom saw: {message} (interleaving {interleaving}, bound {bound})\n"
+        "FAILS  {check}\nloom saw: {message} (interleaving {interleaving}, bound {bound})\n\
+         root cause: {cause}\nthe fix: {}\n",
+        hint.as_deref().unwrap_or("(none named)")
     );
     for line in trace {
         text.push_str(line);
