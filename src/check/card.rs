@@ -77,6 +77,10 @@ pub enum Outcome {
     Design {
         /// What the scenario found, with its numbers.
         message: String,
+        /// The numbered steps of an interleaving that shows it.
+        trace: Vec<String>,
+        /// The same, drawn as a swimlane.
+        svg: Option<PathBuf>,
     },
     /// A limit of the pool's design: where the scenario stops.
     Limit {
@@ -237,14 +241,20 @@ pub(super) fn card_lines(
         Outcome::Limit { message, .. } => {
             vec![head("limit", &format!("{message} ({elapsed:.1?})"))]
         }
-        Outcome::Design { message } => vec![
-            head("design", check.claim),
-            format!(
-                "{}{message} (a design property, not a failure: WEBPOOL_CHECK_REQUIRE=bounded \
-                 makes it one; {elapsed:.1?})",
-                " ".repeat(9)
-            ),
-        ],
+        Outcome::Design { message, svg, .. } => {
+            let pad = " ".repeat(9);
+            let mut lines = vec![
+                head("design", check.claim),
+                format!(
+                    "{pad}{message} (a design property, not a failure: \
+                     WEBPOOL_CHECK_REQUIRE=bounded makes it one; {elapsed:.1?})"
+                ),
+            ];
+            if let Some(svg) = svg {
+                lines.push(format!("{pad}swimlane: {}", svg.display()));
+            }
+            lines
+        }
         Outcome::Fails {
             message,
             cause,

@@ -62,20 +62,22 @@ impl ChildState {
             return;
         }
         let _ = fs::write(ext(&base, "trace"), render::lines(trace).join("\n") + "\n");
-        let title = format!("{}: {} fails", self.subject, self.check.name);
+        let design = (self.check.kind == Kind::Design)
+            .then(|| message.strip_prefix(catalog::DESIGN_FINDING))
+            .flatten();
+        let verb = if design.is_some() { "lacks" } else { "fails" };
+        let title = format!("{}: {} {verb}", self.subject, self.check.name);
         let _ = fs::write(ext(&base, "svg"), svg::render(trace, &title, &message));
-        if self.check.kind == Kind::Design {
-            if let Some(finding) = message.strip_prefix(catalog::DESIGN_FINDING) {
-                Report {
-                    verdict: "design".into(),
-                    interleavings: self.iterations.load(Ordering::SeqCst),
-                    bound: self.bound,
-                    message: format!("unbounded: {finding}"),
-                    ..Report::default()
-                }
-                .write(&ext(&base, "result"));
-                return;
+        if let Some(finding) = design {
+            Report {
+                verdict: "design".into(),
+                interleavings: self.iterations.load(Ordering::SeqCst),
+                bound: self.bound,
+                message: format!("unbounded: {finding}"),
+                ..Report::default()
             }
+            .write(&ext(&base, "result"));
+            return;
         }
         let diagnosis = diagnose(self.check.name, &message, trace);
         Report {
@@ -299,7 +301,9 @@ fn install_hook(state: Arc<ChildState>) {
             let from_loom = info
                 .location()
                 .is_some_and(|at| at.file().contains("/loom-"));
-            if !deadlock && !aborting && !from_loom {
+            if deadlock || aborting || from_loom {
+                trace::loom_panics();
+            } else {
                 trace::unwinding_begins();
             }
         }

@@ -66,9 +66,24 @@ fn hint(check: &str, message: &str, trace: &Trace) -> Option<String> {
     if check == "panicking_job" && message.contains("job B never ran") {
         return panic_kills_worker(trace);
     }
+    if message.contains("more threads than loom can model") {
+        return Some(
+            "a thread per job: nothing bounds the threads a burst of jobs starts; a fixed set \
+             of workers and a bounded queue do (webpool::demos::unbounded)"
+                .to_owned(),
+        );
+    }
     if message.starts_with("all 3 jobs were accepted") {
         return Some(
             "a bounded queue: execute waits when it is full (webpool::demos::unbounded)".to_owned(),
+        );
+    }
+    if message.starts_with("Drop returned") && !joined_any(trace) {
+        return Some(
+            "Drop returns without waiting for the workers, so jobs still queued or running are \
+             lost: close the channel, then join every worker, in that order (the book's \
+             graceful shutdown; webpool::demos::join_before_close shows the order)"
+                .to_owned(),
         );
     }
     held_lock(trace)
@@ -99,6 +114,14 @@ fn pool_panic(trace: &Trace) -> Option<(usize, String)> {
         }
         _ => None,
     })
+}
+
+/// Whether main joined any thread.
+fn joined_any(trace: &Trace) -> bool {
+    trace
+        .events
+        .iter()
+        .any(|event| event.thread == 0 && matches!(event.action, Action::Join { .. }))
 }
 
 /// The fix for a pool thread's own panic, by what it unwrapped.
@@ -341,10 +364,14 @@ pub(super) fn open_call(trace: &Trace, thread: usize) -> Option<String> {
     open
 }
 
-/// The source line at `site`, trimmed, if the file can be read from here (the crate's folder,
-/// where its tests run, or the workspace root).
+/// The source line at `site`, trimmed, if the file can be read from here or from a folder
+/// above (the compiler names files from the workspace root, and a test runs in its crate's
+/// folder).
 fn source_line(site: Site) -> Option<String> {
-    let text = fs::read_to_string(site.file).ok()?;
+    let here = std::env::current_dir().ok()?;
+    let text = here
+        .ancestors()
+        .find_map(|folder| fs::read_to_string(folder.join(site.file)).ok())?;
     let line = text
         .lines()
         .nth(usize::try_from(site.line).ok()?.checked_sub(1)?)?;

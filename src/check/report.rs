@@ -64,9 +64,14 @@ impl Report {
                 interleavings: self.interleavings,
                 bound: self.bound,
             },
-            "design" => Outcome::Design {
-                message: self.message,
-            },
+            "design" => {
+                let svg = ext(base, "svg");
+                Outcome::Design {
+                    message: self.message,
+                    trace: read_lines(&ext(base, "trace")),
+                    svg: svg.exists().then_some(svg),
+                }
+            }
             "limit" => Outcome::Limit {
                 finding: if self.message.starts_with("no limit") {
                     Limit::Unlimited
@@ -78,9 +83,7 @@ impl Report {
                 message: self.message,
             },
             _ => {
-                let trace = fs::read_to_string(ext(base, "trace"))
-                    .map(|text| text.lines().map(str::to_owned).collect())
-                    .unwrap_or_default();
+                let trace = read_lines(&ext(base, "trace"));
                 let svg = ext(base, "svg");
                 let cause = if self.cause.is_empty() {
                     self.message.lines().next().unwrap_or_default().to_owned()
@@ -101,6 +104,13 @@ impl Report {
             }
         }
     }
+}
+
+/// The lines of `file`, or none if it cannot be read.
+fn read_lines(file: &Path) -> Vec<String> {
+    fs::read_to_string(file)
+        .map(|text| text.lines().map(str::to_owned).collect())
+        .unwrap_or_default()
 }
 
 /// The stem of the files a child in `mode` writes for `check`: `DIR/CHECK.{result,trace,svg}`

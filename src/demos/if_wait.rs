@@ -53,10 +53,11 @@
 //!
 //! Row `if-wait` of the verdict matrix (`checks/verdicts/verdicts.txt`, asserted by
 //! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`): this pool fails
-//! `rendezvous` (a panic escaping a worker), `one_job_then_drop` (a panic escaping a worker),
-//! `panicking_job` (a panic escaping a worker), `backlog_is_bounded` (a panic escaping a
-//! worker), `drop_while_unwinding` (a panic escaping a worker), `spurious_wakeup` (a panic
-//! escaping a worker); `waiting_jobs` reads `limit:1`. Its counterexample for
+//! `one_job_then_drop` (its `Drop` panics after a worker died of its own panic), `rendezvous` (its
+//! `Drop` panics after a worker died of its own panic), `panicking_job` (the scenario's assertion),
+//! `drop_while_unwinding` (a panic in `Drop` during unwinding), `spurious_wakeup` (its `Drop`
+//! panics after a worker died of its own panic); `backlog_is_bounded` reads `design:unbounded` (a
+//! design finding, not a failure); `waiting_jobs` reads `limit:1`. Its counterexample for
 //! `one_job_then_drop`, as the card prints it (the `file:line`s are this page's), and as the
 //! swimlane the checker draws from the same trace:
 #![doc = concat!("\n```text\n", include_str!("../../docs/traces/if-wait.one_job_then_drop.txt"), "```\n")]

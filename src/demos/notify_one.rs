@@ -37,11 +37,12 @@
 //!
 //! Row `notify-one` of the verdict matrix (`checks/verdicts/verdicts.txt`, asserted by
 //! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`): this pool fails
-//! `rendezvous` (a deadlock), `one_job_then_drop` (a deadlock), `panicking_job` (a panic
-//! escaping a worker), `backlog_is_bounded` (the scenario's assertion), `drop_while_unwinding`
-//! (a panic escaping a worker); it passes `spurious_wakeup`; `waiting_jobs` reads `limit:0`.
-//! Its counterexample for `one_job_then_drop`, as the card prints it (the `file:line`s are this
-//! page's), and as the swimlane the checker draws from the same trace:
+//! `one_job_then_drop` (a deadlock), `rendezvous` (a deadlock), `panicking_job` (the scenario's
+//! assertion), `drop_while_unwinding` (a panic in `Drop` during unwinding); it passes
+//! `spurious_wakeup`; `backlog_is_bounded` reads `design:unbounded` (a design finding, not a
+//! failure); `waiting_jobs` reads `limit:0`. Its counterexample for `one_job_then_drop`, as the
+//! card prints it (the `file:line`s are this page's), and as the swimlane the checker draws from
+//! the same trace:
 #![doc = concat!("\n```text\n", include_str!("../../docs/traces/notify-one.one_job_then_drop.txt"), "```\n")]
 #![doc = include_str!("../../docs/traces/notify-one.one_job_then_drop.svg")]
 

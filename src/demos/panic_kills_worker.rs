@@ -29,9 +29,10 @@
 //! # How loom reports it
 //!
 //! Check `panicking_job` of the checker ([`crate::check`]) (one worker; a job that panics, then
-//! a job that must still run): the job's panic escapes its worker, and loom reports it
-//! (`expected panic: the job failed`), since any panic that ends a thread fails a model. No
-//! preemption is needed.
+//! a job that must still run): the job's panic ends its worker, as on real threads, nothing
+//! replaces it, and `Drop` returns with job B never run. The card names the fix because the
+//! trace shows this bug's mechanism: the worker exits by job A's panic, and no thread is
+//! started after it. No preemption is needed.
 //!
 //! # The fix
 //!
@@ -50,11 +51,11 @@
 //!
 //! Row `panic-kills-worker` of the verdict matrix (`checks/verdicts/verdicts.txt`, asserted by
 //! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`): this pool fails
-//! `panicking_job` (a panic escaping a worker), `backlog_is_bounded` (the scenario's
-//! assertion), `drop_while_unwinding` (a panic escaping a worker); it passes `rendezvous`,
-//! `one_job_then_drop`, `spurious_wakeup`; `waiting_jobs` reads `limit:1`. Its counterexample
-//! for `panicking_job`, as the card prints it (the `file:line`s are this page's), and as the
-//! swimlane the checker draws from the same trace:
+//! `panicking_job` (the scenario's assertion), `drop_while_unwinding` (a panic in `Drop` during
+//! unwinding); it passes `one_job_then_drop`, `rendezvous`, `spurious_wakeup`; `backlog_is_bounded`
+//! reads `design:unbounded` (a design finding, not a failure); `waiting_jobs` reads `limit:1`. Its
+//! counterexample for `panicking_job`, as the card prints it (the `file:line`s are this page's),
+//! and as the swimlane the checker draws from the same trace:
 #![doc = concat!("\n```text\n", include_str!("../../docs/traces/panic-kills-worker.panicking_job.txt"), "```\n")]
 #![doc = include_str!("../../docs/traces/panic-kills-worker.panicking_job.svg")]
 

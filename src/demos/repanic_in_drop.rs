@@ -56,9 +56,9 @@
 //!
 //! Row `repanic-in-drop` of the verdict matrix (`checks/verdicts/verdicts.txt`, asserted by
 //! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`): this pool fails
-//! `backlog_is_bounded` (the scenario's assertion), `drop_while_unwinding` (a panic in `Drop`
-//! during unwinding); it passes `rendezvous`, `one_job_then_drop`, `panicking_job`,
-//! `spurious_wakeup`; `waiting_jobs` reads `limit:1`. Its counterexample for
+//! `drop_while_unwinding` (a panic in `Drop` during unwinding); it passes `one_job_then_drop`,
+//! `rendezvous`, `panicking_job`, `spurious_wakeup`; `backlog_is_bounded` reads `design:unbounded`
+//! (a design finding, not a failure); `waiting_jobs` reads `limit:1`. Its counterexample for
 //! `drop_while_unwinding`, as the card prints it (the `file:line`s are this page's), and as the
 //! swimlane the checker draws from the same trace:
 #![doc = concat!("\n```text\n", include_str!("../../docs/traces/repanic-in-drop.drop_while_unwinding.txt"), "```\n")]

@@ -54,14 +54,15 @@
 //! # On the report card
 //!
 //! Row `unbounded` of the verdict matrix (`checks/verdicts/verdicts.txt`, asserted by
-//! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`) (`thread-per-connection`,
-//! the other pool of this page, fails every check: it joins no thread, so `Drop` returns before
-//! the jobs ran, and `backlog_is_bounded` starts more threads than loom can model): this pool
-//! fails `panicking_job` (a panic escaping a worker), `backlog_is_bounded` (the scenario's
-//! assertion), `drop_while_unwinding` (a panic escaping a worker); it passes `rendezvous`,
-//! `one_job_then_drop`, `spurious_wakeup`; `waiting_jobs` reads `limit:1`. Its counterexample
-//! for `backlog_is_bounded`, as the card prints it (the `file:line`s are this page's), and as
-//! the swimlane the checker draws from the same trace:
+//! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`) (`thread-per-connection`, the
+//! other pool of this page, fails every check but `drop_while_unwinding`: it joins no thread, so
+//! `Drop` returns before the jobs ran, and `backlog_is_bounded` starts more threads than loom
+//! can model): this pool fails
+//! `panicking_job` (the scenario's assertion), `drop_while_unwinding` (a panic in `Drop` during
+//! unwinding); it passes `one_job_then_drop`, `rendezvous`, `spurious_wakeup`; `backlog_is_bounded`
+//! reads `design:unbounded` (a design finding, not a failure); `waiting_jobs` reads `limit:1`. Its
+//! counterexample for `backlog_is_bounded`, as the card prints it (the `file:line`s are this
+//! page's), and as the swimlane the checker draws from the same trace:
 #![doc = concat!("\n```text\n", include_str!("../../docs/traces/unbounded.backlog_is_bounded.txt"), "```\n")]
 #![doc = include_str!("../../docs/traces/unbounded.backlog_is_bounded.svg")]
 

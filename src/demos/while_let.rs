@@ -44,12 +44,12 @@
 //! # On the report card
 //!
 //! Row `while-let` of the verdict matrix (`checks/verdicts/verdicts.txt`, asserted by
-//! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`): this pool fails
-//! `rendezvous` (a deadlock), `panicking_job` (a panic escaping a worker), `backlog_is_bounded`
-//! (the scenario's assertion), `drop_while_unwinding` (a panic escaping a worker); it passes
-//! `one_job_then_drop`, `spurious_wakeup`; `waiting_jobs` reads `limit:0`. Its counterexample
-//! for `rendezvous`, as the card prints it (the `file:line`s are this page's), and as the
-//! swimlane the checker draws from the same trace:
+//! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`): this pool fails `rendezvous`
+//! (a deadlock), `panicking_job` (the scenario's assertion), `drop_while_unwinding` (a panic in
+//! `Drop` during unwinding); it passes `one_job_then_drop`, `spurious_wakeup`; `backlog_is_bounded`
+//! reads `design:unbounded` (a design finding, not a failure); `waiting_jobs` reads `limit:0`. Its
+//! counterexample for `rendezvous`, as the card prints it (the `file:line`s are this page's), and
+//! as the swimlane the checker draws from the same trace:
 #![doc = concat!("\n```text\n", include_str!("../../docs/traces/while-let.rendezvous.txt"), "```\n")]
 #![doc = include_str!("../../docs/traces/while-let.rendezvous.svg")]
 

@@ -89,6 +89,18 @@ mod model {
         move || {
             trace::enter(child);
             let ended = panic::catch_unwind(AssertUnwindSafe(f));
+            if ended.is_err() && trace::take_loom_panic() {
+                // loom's own panics (a deadlock, a thread too many) end the model: the trace
+                // ends with the panic, and it goes on to loom.
+                if child.is_some() {
+                    trace::exit(true);
+                }
+                trace::stop();
+                if let Err(payload) = ended {
+                    panic::resume_unwind(payload);
+                }
+            }
+            // The unwinding, if any, is over: loom may explore again.
             trace::unwinding_check();
             if child.is_some() {
                 trace::exit(ended.is_err());

@@ -494,6 +494,20 @@ mod recorder {
             .is_some_and(|thread| matches!(trace.ends.get(thread), Some(End::Blocked(..))))
     }
 
+    /// Set by the checker's panic hook when loom itself panics (a deadlock, a thread too many):
+    /// such a panic must end the model, never be caught as a thread's own.
+    static LOOM_PANICKED: AtomicBool = AtomicBool::new(false);
+
+    /// Notes that loom itself is panicking on a model thread.
+    pub(crate) fn loom_panics() {
+        LOOM_PANICKED.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether loom panicked since the last call (and forgets it).
+    pub(crate) fn take_loom_panic() -> bool {
+        LOOM_PANICKED.swap(false, Ordering::SeqCst)
+    }
+
     /// Whether a model thread other than the calling one holds a lock of the shim's.
     pub(crate) fn others_hold_locks() -> bool {
         let state = state();

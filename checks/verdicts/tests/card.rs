@@ -25,6 +25,7 @@ fn card(test: &str, env: &[(&str, &str)]) -> Output {
         ])
         .env_remove("WEBPOOL_CHECK")
         .env_remove("WEBPOOL_CHECK_REPLAY")
+        .env_remove("WEBPOOL_CHECK_REQUIRE")
         .envs(env.iter().copied())
         .output()
         .expect("this test binary runs again")
@@ -159,11 +160,115 @@ mod subjects {
 
     webpool::book_pool!(Stuck, NeverReturns);
 
+    webpool::book_pool!(Respawning, super::survivors::Pool<true>);
+
+    #[test]
+    #[ignore = "run by the card tests"]
+    fn respawning() {
+        run_card::<Respawning>("respawning", concat!(module_path!(), "::respawning"))
+            .assert_all_pass();
+    }
+
+    webpool::book_pool!(CheckedDrop, super::survivors::Pool<false>);
+
+    #[test]
+    #[ignore = "fails by design; run by the card tests"]
+    fn checked_drop() {
+        run_card::<CheckedDrop>("checked-drop", concat!(module_path!(), "::checked_drop"))
+            .assert_all_pass();
+    }
+
     #[test]
     #[ignore = "fails by design; run by the card tests"]
     fn never_returns() {
         run_card::<Stuck>("never-returns", concat!(module_path!(), "::never_returns"))
             .assert_all_pass();
+    }
+}
+
+/// The book's pool, made to survive a job's panic as threadpool's does: a guard on each
+/// worker's stack starts a new worker when a panic unwinds it (`RESPAWN`), and `Drop` closes
+/// the channel and joins every worker, replacements included, ignoring the dead ones. Without
+/// `RESPAWN` a job's panic costs the pool its worker, and `Drop` re-raises it, but never while
+/// its owner unwinds (the card's fix for `drop_while_unwinding`).
+mod survivors {
+    use webpool::sync::{mpsc, thread, Arc, Mutex};
+
+    type Job = Box<dyn FnOnce() + Send + 'static>;
+
+    pub struct Pool<const RESPAWN: bool> {
+        sender: Option<mpsc::Sender<Job>>,
+        shared: Arc<Shared>,
+    }
+
+    struct Shared {
+        receiver: Mutex<mpsc::Receiver<Job>>,
+        /// Every worker started and not yet joined, replacements included.
+        workers: Mutex<Vec<thread::JoinHandle<()>>>,
+    }
+
+    impl<const RESPAWN: bool> Pool<RESPAWN> {
+        pub fn new(size: usize) -> Self {
+            let (sender, receiver) = mpsc::channel();
+            let shared = Arc::new(Shared {
+                receiver: Mutex::new(receiver),
+                workers: Mutex::new(Vec::new()),
+            });
+            for _ in 0..size {
+                start_worker::<RESPAWN>(&shared);
+            }
+            Pool {
+                sender: Some(sender),
+                shared,
+            }
+        }
+
+        pub fn execute<F: FnOnce() + Send + 'static>(&self, job: F) {
+            let sender = self.sender.as_ref().expect("alive until dropped");
+            sender.send(Box::new(job)).unwrap();
+        }
+    }
+
+    fn start_worker<const RESPAWN: bool>(shared: &Arc<Shared>) {
+        let mine = Arc::clone(shared);
+        let worker = thread::spawn(move || {
+            let _sentinel = Sentinel::<RESPAWN>(&mine);
+            loop {
+                let message = mine.receiver.lock().unwrap().recv();
+                match message {
+                    Ok(job) => job(),
+                    Err(_) => break,
+                }
+            }
+        });
+        shared.workers.lock().unwrap().push(worker);
+    }
+
+    /// Starts a replacement when its worker's stack unwinds.
+    struct Sentinel<'a, const RESPAWN: bool>(&'a Arc<Shared>);
+
+    impl<const RESPAWN: bool> Drop for Sentinel<'_, RESPAWN> {
+        fn drop(&mut self) {
+            if RESPAWN && thread::panicking() {
+                start_worker::<RESPAWN>(self.0);
+            }
+        }
+    }
+
+    impl<const RESPAWN: bool> Drop for Pool<RESPAWN> {
+        fn drop(&mut self) {
+            drop(self.sender.take());
+            loop {
+                let next = self.shared.workers.lock().unwrap().pop();
+                let Some(worker) = next else { break };
+                let ended = worker.join();
+                // A pool that replaces its dead workers has nothing to report; the other
+                // re-raises a worker's panic, but only when its owner is not unwinding.
+                if !RESPAWN && !thread::panicking() {
+                    ended.unwrap();
+                }
+            }
+        }
     }
 }
 
@@ -197,14 +302,25 @@ fn the_book_s_final_pool_gets_its_card_with_a_trace_and_a_replay() {
     line(&text, "FAILS  panicking_job");
     line(
         &text,
-        "loom saw: worker 0 panicked: expected panic: job A panics",
+        "loom saw: Drop returned and job B never ran: job A's panic cost the pool its only worker",
     );
-    line(&text, "the fix: webpool::demos::panic_kills_worker");
-    line(&text, "FAILS  backlog_is_bounded");
+    let fix = line(
+        &text,
+        "the fix: job A's panic ended worker 0 and nothing replaced it",
+    );
+    assert!(
+        fix.ends_with("(webpool::demos::panic_kills_worker)"),
+        "{fix}"
+    );
+    line(&text, "design backlog_is_bounded");
+    line(
+        &text,
+        "unbounded: all 3 jobs were accepted while the only worker was blocked",
+    );
     line(&text, "limit  waiting_jobs");
     line(
         &text,
-        "webpool check: book-final: 3 of 7 checks passed, 3 failed",
+        "webpool check: book-final: 3 of 7 checks passed, 2 failed, 1 design finding",
     );
     // The counterexample: numbered steps with the book crate's file:line, and the end state.
     let spawn = line(&text, "1  main      new(1): spawns worker 0");
@@ -220,9 +336,7 @@ fn the_book_s_final_pool_gets_its_card_with_a_trace_and_a_replay() {
     line(&text, "at the end:");
     line(&text, "swimlane: ");
     assert!(
-        text.contains(
-            "3 of 7 checks failed (panicking_job, backlog_is_bounded, drop_while_unwinding)"
-        ),
+        text.contains("2 of 7 checks failed (panicking_job, drop_while_unwinding)"),
         "the test's own failure names the checks:\n{text}"
     );
     let steps = text
@@ -263,9 +377,108 @@ fn the_replay_command_reruns_exactly_the_failing_interleaving() {
     line(&replayed, "FAILS  panicking_job");
     line(
         &replayed,
-        "loom saw: worker 0 panicked: expected panic: job A panics (interleaving 1",
+        "loom saw: Drop returned and job B never ran: job A's panic cost the pool its only worker \
+         (interleaving 1",
     );
     assert_eq!(trace_of(&replayed, "FAILS  panicking_job"), searched);
+}
+
+#[test]
+fn a_replay_file_of_another_test_binary_is_refused() {
+    let text = stderr(&card(
+        "subjects::book_final",
+        &[("WEBPOOL_CHECK", "panicking_job")],
+    ));
+    let replay = line(&text, "replay: WEBPOOL_CHECK=panicking_job ");
+    let checkpoint = replay
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("WEBPOOL_CHECK_REPLAY="))
+        .expect("the command names the checkpoint");
+    // The same file, as if another crate's test binary of the same name had recorded it.
+    let foreign = format!("{checkpoint}.foreign.path");
+    std::fs::copy(checkpoint, &foreign).expect("the checkpoint can be copied");
+    std::fs::write(format!("{foreign}.binary"), "pool_check-0123456789abcdef")
+        .expect("the copy's binary can be named");
+    let output = card(
+        "subjects::book_final",
+        &[
+            ("WEBPOOL_CHECK", "panicking_job"),
+            ("WEBPOOL_CHECK_REPLAY", foreign.as_str()),
+        ],
+    );
+    let refused = stderr(&output);
+    assert!(!output.status.success());
+    assert!(
+        refused.contains(
+            "was recorded by the test binary pool_check-0123456789abcdef, not by this one"
+        ),
+        "{refused}"
+    );
+    assert!(
+        !refused.contains("FAILS"),
+        "nothing was replayed:\n{refused}"
+    );
+}
+
+#[test]
+fn a_pool_that_replaces_a_dead_worker_loses_nothing_and_passes() {
+    let output = card(
+        "subjects::respawning",
+        &[(
+            "WEBPOOL_CHECK",
+            "panicking_job,drop_while_unwinding,one_job_then_drop",
+        )],
+    );
+    let text = stderr(&output);
+    assert!(output.status.success(), "{text}");
+    line(&text, "ok     panicking_job");
+    line(&text, "ok     drop_while_unwinding");
+    line(&text, "ok     one_job_then_drop");
+}
+
+#[test]
+fn the_cards_fix_for_drop_while_unwinding_passes_it_whatever_else_fails() {
+    let output = card(
+        "subjects::checked_drop",
+        &[("WEBPOOL_CHECK", "panicking_job,drop_while_unwinding")],
+    );
+    let text = stderr(&output);
+    assert!(!output.status.success(), "{text}");
+    // The checks are independent: the worker a panic costs is panicking_job's failure alone.
+    line(&text, "ok     drop_while_unwinding");
+    line(&text, "FAILS  panicking_job");
+    line(
+        &text,
+        "the fix: job A's panic ended worker 0 and nothing replaced it",
+    );
+}
+
+#[test]
+fn an_unbounded_queue_is_a_design_finding_unless_required() {
+    let only = [("WEBPOOL_CHECK", "backlog_is_bounded")];
+    let output = card("subjects::book_final", &only);
+    let text = stderr(&output);
+    assert!(
+        output.status.success(),
+        "a design finding fails nothing:\n{text}"
+    );
+    line(&text, "design backlog_is_bounded");
+    line(
+        &text,
+        "unbounded: all 3 jobs were accepted while the only worker was blocked",
+    );
+
+    let required = [
+        ("WEBPOOL_CHECK", "backlog_is_bounded"),
+        ("WEBPOOL_CHECK_REQUIRE", "bounded"),
+    ];
+    let output = card("subjects::book_final", &required);
+    let text = stderr(&output);
+    assert!(!output.status.success(), "required, it fails:\n{text}");
+    assert!(
+        text.contains("1 of 1 checks failed (backlog_is_bounded)"),
+        "{text}"
+    );
 }
 
 /// The numbered steps printed under the card line starting with `head`.
@@ -345,7 +558,10 @@ fn an_unknown_check_name_is_a_clear_error() {
     let text = stderr(&output);
     assert!(!output.status.success());
     assert!(
-        text.contains("WEBPOOL_CHECK names no check \"rendezvuos\"; the checks are: rendezvous,"),
+        text.contains(
+            "WEBPOOL_CHECK names no check \"rendezvuos\"; the checks are: one_job_then_drop, \
+             rendezvous,"
+        ),
         "{text}"
     );
 }

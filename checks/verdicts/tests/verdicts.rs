@@ -70,15 +70,24 @@ fn assert_row(card: &Card, subject: &str) {
         "{subject}: the row has a cell per check"
     );
     let ran: Vec<&str> = card.outcomes.iter().map(|(name, _)| *name).collect();
-    assert_eq!(
-        ran, header,
-        "the card runs the matrix's checks, in its order"
-    );
+    if std::env::var_os("WEBPOOL_UPDATE_VERDICTS").is_some() {
+        eprintln!("verdicts header: {}", ran.join(" "));
+    } else {
+        assert_eq!(
+            ran, header,
+            "the card runs the matrix's checks, in its order"
+        );
+    }
     let found: Vec<String> = card
         .outcomes
         .iter()
         .map(|(_, outcome)| cell(outcome))
         .collect();
+    if std::env::var_os("WEBPOOL_UPDATE_VERDICTS").is_some() {
+        // The row as verdicts.txt spells it, for review and pasting.
+        eprintln!("verdicts row: {subject} {}", found.join(" "));
+        return;
+    }
     let expected: Vec<String> = row.iter().map(|cell| (*cell).to_owned()).collect();
     assert_eq!(
         found, expected,
@@ -129,33 +138,42 @@ fn assert_showcase(card: &Card, subject: &str) {
     let Some((_, check, page)) = SHOWCASE.iter().find(|(name, ..)| *name == subject) else {
         return;
     };
-    let Some(Outcome::Fails {
-        message,
-        cause,
-        hint,
-        interleaving,
-        bound,
-        trace,
-        svg,
-        ..
-    }) = card.outcome(check)
-    else {
-        panic!("{subject}: the showcased check {check} did not fail");
+    let (mut text, trace, svg) = match card.outcome(check) {
+        Some(Outcome::Fails {
+            message,
+            cause,
+            hint,
+            interleaving,
+            bound,
+            trace,
+            svg,
+            ..
+        }) => {
+            if let Some(page) = page {
+                let named = hint
+                    .as_deref()
+                    .is_some_and(|hint| hint.contains(&format!("webpool::demos::{page}")));
+                assert!(
+                    named,
+                    "{subject}: the card's fix for {check} names webpool::demos::{page} (found \
+                     {hint:?})"
+                );
+            }
+            let text = format!(
+                "FAILS  {check}\nloom saw: {message} (interleaving {interleaving}, bound \
+                 {bound})\nroot cause: {cause}\nthe fix: {}\n",
+                hint.as_deref().unwrap_or("(none named)")
+            );
+            (text, trace, svg)
+        }
+        // A design property the pool lacks (an unbounded queue) shows its interleaving too.
+        Some(Outcome::Design {
+            message,
+            trace,
+            svg,
+        }) => (format!("design {check}\n{message}\n"), trace, svg),
+        _ => panic!("{subject}: the showcased check {check} did not fail"),
     };
-    if let Some(page) = page {
-        let named = hint
-            .as_deref()
-            .is_some_and(|hint| hint.contains(&format!("webpool::demos::{page}")));
-        assert!(
-            named,
-            "{subject}: the card's fix for {check} names webpool::demos::{page} (found {hint:?})"
-        );
-    }
-    let mut text = format!(
-        "FAILS  {check}\nloom saw: {message} (interleaving {interleaving}, bound {bound})\n\
-         root cause: {cause}\nthe fix: {}\n",
-        hint.as_deref().unwrap_or("(none named)")
-    );
     for line in trace {
         text.push_str(line);
         text.push('\n');
