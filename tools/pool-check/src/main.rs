@@ -306,6 +306,14 @@ fn run_card(scratch_dir: &Path, target: &Path, require: &[String]) -> Result<Exi
         "cargo pool-check: done in {:.1} s ({status})",
         started.elapsed().as_secs_f64()
     );
+    if !status.success() {
+        // The card's replay commands are for the copy, built in the shared target folder.
+        eprintln!(
+            "cargo pool-check: to run a replay command above: cd {} && CARGO_TARGET_DIR={} <command>",
+            scratch_dir.display(),
+            target.display()
+        );
+    }
     Ok(match status.code() {
         Some(0) => ExitCode::SUCCESS,
         Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1).max(1)),

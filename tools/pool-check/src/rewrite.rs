@@ -248,6 +248,21 @@ impl<'a> Rewriter<'a> {
 }
 
 impl<'ast> Visit<'ast> for Rewriter<'_> {
+    fn visit_item_mod(&mut self, module: &'ast syn::ItemMod) {
+        // A `#[cfg(test)]` module is the crate's own unit tests: not compiled into the library
+        // the check links, so nothing in it is rewritten or reported.
+        let unit_tests = module.attrs.iter().any(|attr| {
+            attr.path().is_ident("cfg")
+                && attr
+                    .meta
+                    .require_list()
+                    .is_ok_and(|list| list.tokens.to_string() == "test")
+        });
+        if !unit_tests {
+            visit::visit_item_mod(self, module);
+        }
+    }
+
     fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
         use_tree::rewrite_use(self, item);
     }

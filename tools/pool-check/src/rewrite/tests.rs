@@ -346,3 +346,13 @@ fn threadpools_own_imports() {
         "use std::fmt;\nuse webpool::sync::atomic::{AtomicUsize, Ordering};\nuse webpool::sync::mpsc::{channel, Receiver, Sender};\nuse webpool::sync::{Arc, Condvar, Mutex};\nuse webpool::sync::thread;\n",
     );
 }
+
+#[test]
+fn unit_test_modules_are_left_alone() {
+    let input = "use std::thread;\n#[cfg(test)]\nmod tests {\n    use std::sync::Weak;\n    fn t() { std::thread::sleep_ms(1); }\n}\n";
+    let found = rewrites_to(
+        input,
+        "use webpool::sync::thread;\n#[cfg(test)]\nmod tests {\n    use std::sync::Weak;\n    fn t() { std::thread::sleep_ms(1); }\n}\n",
+    );
+    assert!(found.is_empty(), "{found:?}");
+}
