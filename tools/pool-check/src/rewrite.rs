@@ -308,6 +308,19 @@ impl<'ast> Visit<'ast> for Rewriter<'_> {
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         self.visit_path(&mac.path);
+        if mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "thread_local")
+        {
+            self.report(
+                mac.path.span(),
+                Severity::Warning,
+                "thread_local!: loom runs every model thread on one OS thread, so they all see \
+                 one value",
+            );
+        }
         macros::scan(self, mac);
     }
 

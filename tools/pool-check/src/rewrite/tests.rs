@@ -304,12 +304,13 @@ fn crates_loom_cannot_see_are_named() {
 #[test]
 fn what_loom_cannot_see_is_warned_about() {
     assert_eq!(
-        findings("use std::cell::UnsafeCell;\nstatic mut COUNT: usize = 0;\nextern \"C\" { fn abort(); }\nfn f(p: *mut u8) {\n    unsafe { *p = 1; }\n    unsafe { abort() }\n}\n"),
+        findings("use std::cell::UnsafeCell;\nstatic mut COUNT: usize = 0;\nextern \"C\" { fn abort(); }\nfn f(p: *mut u8) {\n    unsafe { *p = 1; }\n    unsafe { abort() }\n}\nstd::thread_local! { static ID: u8 = 0; }\n"),
         [
             "1:5: warning: std::cell::UnsafeCell: loom cannot see its accesses (a race through it goes unreported)",
             "2:8: warning: static mut COUNT: loom cannot see its accesses (a race on it goes unreported)",
             "3:1: extern block: foreign code runs outside loom's model (FFI)",
             "5:5: warning: unsafe block: memory reached through raw pointers is invisible to loom",
+            "8:1: warning: thread_local!: loom runs every model thread on one OS thread, so they all see one value",
         ]
     );
 }
