@@ -17,6 +17,7 @@
 //! listed as `file:line:column: ...` before anything runs, and stops the run unless `--force`.
 
 mod harness;
+mod lock;
 mod manifest;
 mod modules;
 mod names;

@@ -140,21 +140,16 @@ pub fn prepare(plan: &Plan<'_>) -> Result<Prepared, String> {
         written.insert(PathBuf::from(file));
     }
 
-    // The lock file: the copy's own from an earlier run, else the crate's, else webpool's
-    // (so webpool's dependencies resolve to the versions its own build uses, offline).
+    // The lock file: the copy's own from an earlier run, else webpool's with the crate's
+    // own pins added (see `lock`).
     let lock = plan.scratch.join("Cargo.lock");
     written.insert(PathBuf::from("Cargo.lock"));
     if !lock.exists() {
-        let seed = [
-            plan.original.join("Cargo.lock"),
-            plan.webpool_dir.join("Cargo.lock"),
-        ]
-        .into_iter()
-        .find(|seed| seed.is_file());
-        if let Some(seed) = seed {
-            let bytes = fs::read(&seed).map_err(|err| fail(&seed, err))?;
-            write_if_changed(&lock, &bytes).map_err(|err| fail(&lock, err))?;
-        }
+        let webpool_lock = plan.webpool_dir.join("Cargo.lock");
+        let ours = fs::read_to_string(&webpool_lock).map_err(|err| fail(&webpool_lock, err))?;
+        let theirs = fs::read_to_string(plan.original.join("Cargo.lock")).ok();
+        let seeded = crate::lock::seed(&ours, theirs.as_deref());
+        write_if_changed(&lock, seeded.as_bytes()).map_err(|err| fail(&lock, err))?;
     }
 
     remove_stale(plan.scratch, Path::new(""), &written).map_err(|err| fail(plan.scratch, err))?;
