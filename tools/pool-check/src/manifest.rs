@@ -2,7 +2,7 @@
 //!
 //! The copy's manifest is the user's, edited with `toml_edit` (the rest of the file stays as
 //! written): webpool added as a dependency, a `[workspace]` of its own (the copy sits under
-//! some workspace's target folder), the `cfg(loom)` lint allowed, the harness as a test target,
+//! some workspace's target folder) with feature resolver 2, the `cfg(loom)` lint allowed, the harness as a test target,
 //! relative path dependencies made absolute (they point next to the original, not the copy),
 //! and the dev-dependencies dropped (the harness needs none, and an integration test links the
 //! library built without `cfg(test)`, so no library code can use them).
@@ -103,8 +103,12 @@ pub struct Additions<'a> {
 pub fn for_scratch(text: &str, add: &Additions<'_>) -> Result<String, String> {
     let mut doc: DocumentMut = text.parse().map_err(|err| format!("Cargo.toml: {err}"))?;
 
-    // A workspace of its own, and no pointer to the original's.
-    doc["workspace"] = Item::Table(Table::new());
+    // A workspace of its own, and no pointer to the original's. One feature resolver for every
+    // copy (an edition-2015 crate would get resolver 1, which unifies features differently):
+    // the same features give webpool and loom the same build, shared by all the copies.
+    let mut workspace = Table::new();
+    workspace["resolver"] = toml_edit::value("2");
+    doc["workspace"] = Item::Table(workspace);
     if let Some(package) = doc.get_mut("package").and_then(Item::as_table_like_mut) {
         package.remove("workspace");
     }
@@ -236,7 +240,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             out,
-            "[package]\nname = \"p\" # mine\nversion = \"0.1.0\"\nautotests = false\n\n[dependencies]\nhelper = { path = \"/home/u/p/../helper\" }\nlog = \"0.4\"\nwebpool = { path = \"/src/webpool\", features = [\"crossbeam-channel\"] }\n\n[workspace]\n\n[lints.rust]\nunexpected_cfgs = { level = \"warn\", check-cfg = [\"cfg(loom)\"] }\n\n[[test]]\nname = \"other\"\npath = \"tests/other.rs\"\n\n[[test]]\nname = \"pool_check\"\npath = \"tests/pool_check.rs\"\n"
+            "[package]\nname = \"p\" # mine\nversion = \"0.1.0\"\nautotests = false\n\n[dependencies]\nhelper = { path = \"/home/u/p/../helper\" }\nlog = \"0.4\"\nwebpool = { path = \"/src/webpool\", features = [\"crossbeam-channel\"] }\n\n[workspace]\nresolver = \"2\"\n\n[lints.rust]\nunexpected_cfgs = { level = \"warn\", check-cfg = [\"cfg(loom)\"] }\n\n[[test]]\nname = \"other\"\npath = \"tests/other.rs\"\n\n[[test]]\nname = \"pool_check\"\npath = \"tests/pool_check.rs\"\n"
         );
     }
 }
