@@ -129,6 +129,11 @@ pub const UNSEEN_SYNC_CRATES: &[&str] = &[
     "parking",
 ];
 
+/// Crates of [`UNSEEN_SYNC_CRATES`] that pools use for a global set up once, not for their
+/// protocol: a warning, not a refusal (loom does not see the initialisation, and the value
+/// outlives each explored interleaving).
+pub const LAZY_INIT_CRATES: &[&str] = &["once_cell", "lazy_static"];
+
 /// A crate the shim has a loom-backed facade of: the name a path uses, the facade's path, and
 /// the webpool cargo feature that builds it.
 pub struct Facade {

@@ -189,13 +189,25 @@ impl<'a> Rewriter<'a> {
 
     /// Reports a use of a crate loom cannot see.
     fn unseen(&mut self, at: Span, krate: &str) {
-        self.report(
-            at,
-            Severity::Error,
-            format!(
-                "{krate}: synchronisation loom cannot see, and webpool's shim has no facade of it"
-            ),
-        );
+        if names::LAZY_INIT_CRATES.contains(&krate) {
+            self.report(
+                at,
+                Severity::Warning,
+                format!(
+                    "{krate}: a one-time initialisation loom cannot see (its value outlives each \
+                     explored interleaving)"
+                ),
+            );
+        } else {
+            self.report(
+                at,
+                Severity::Error,
+                format!(
+                    "{krate}: synchronisation loom cannot see, and webpool's shim has no facade \
+                     of it"
+                ),
+            );
+        }
     }
 
     /// Checks a path that starts with a name bound to a shim module (`thread::sleep_ms`).
@@ -248,18 +260,11 @@ impl<'a> Rewriter<'a> {
 }
 
 impl<'ast> Visit<'ast> for Rewriter<'_> {
-    fn visit_item_mod(&mut self, module: &'ast syn::ItemMod) {
-        // A `#[cfg(test)]` module is the crate's own unit tests: not compiled into the library
-        // the check links, so nothing in it is rewritten or reported.
-        let unit_tests = module.attrs.iter().any(|attr| {
-            attr.path().is_ident("cfg")
-                && attr
-                    .meta
-                    .require_list()
-                    .is_ok_and(|list| list.tokens.to_string() == "test")
-        });
-        if !unit_tests {
-            visit::visit_item_mod(self, module);
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        // A `#[cfg(test)]` item is the crate's own unit tests (or their dependencies): not
+        // compiled into the library the check links, so nothing in it is rewritten or reported.
+        if !item_attrs(item).iter().any(is_cfg_test) {
+            visit::visit_item(self, item);
         }
     }
 
@@ -390,6 +395,37 @@ impl<'ast> Visit<'ast> for Rewriter<'_> {
             );
         }
         visit::visit_expr_unsafe(self, block);
+    }
+}
+
+/// Whether `attr` is `#[cfg(test)]`.
+fn is_cfg_test(attr: &syn::Attribute) -> bool {
+    attr.path().is_ident("cfg")
+        && attr
+            .meta
+            .require_list()
+            .is_ok_and(|list| list.tokens.to_string() == "test")
+}
+
+/// An item's attributes.
+fn item_attrs(item: &syn::Item) -> &[syn::Attribute] {
+    match item {
+        syn::Item::Const(item) => &item.attrs,
+        syn::Item::Enum(item) => &item.attrs,
+        syn::Item::ExternCrate(item) => &item.attrs,
+        syn::Item::Fn(item) => &item.attrs,
+        syn::Item::ForeignMod(item) => &item.attrs,
+        syn::Item::Impl(item) => &item.attrs,
+        syn::Item::Macro(item) => &item.attrs,
+        syn::Item::Mod(item) => &item.attrs,
+        syn::Item::Static(item) => &item.attrs,
+        syn::Item::Struct(item) => &item.attrs,
+        syn::Item::Trait(item) => &item.attrs,
+        syn::Item::TraitAlias(item) => &item.attrs,
+        syn::Item::Type(item) => &item.attrs,
+        syn::Item::Union(item) => &item.attrs,
+        syn::Item::Use(item) => &item.attrs,
+        _ => &[],
     }
 }
 

@@ -26,6 +26,12 @@ const TEXT_MACROS: &[&str] = &[
     "option_env",
 ];
 
+/// Keywords that may stand right before a `::path` (`use ::std::thread`, `&mut ::std::...`):
+/// an identifier before `::` that is not one of these makes the `::` a path's middle.
+const PRECEDE_PATHS: &[&str] = &[
+    "use", "return", "in", "as", "dyn", "impl", "mut", "const", "break", "for", "where", "yield",
+];
+
 /// Rewrites the sync paths in `mac`'s tokens.
 pub(super) fn scan(rewriter: &mut Rewriter<'_>, mac: &syn::Macro) {
     let name = mac
@@ -60,16 +66,20 @@ fn scan_stream(rewriter: &mut Rewriter<'_>, stream: TokenStream) {
             index += 1;
             continue;
         };
-        // `$std` is a metavariable; `x.std` a field.
-        if index > 0
-            && (is_punct(tokens.get(index - 1), '$') || is_punct(tokens.get(index - 1), '.'))
+        // `$std` is a metavariable; `x.std` a field; `use` is no path's first segment.
+        if PRECEDE_PATHS.contains(&first.to_string().as_str())
+            || index > 0
+                && (is_punct(tokens.get(index - 1), '$') || is_punct(tokens.get(index - 1), '.'))
         {
             index += 1;
             continue;
         }
         let leading = index >= 2 && is_path_sep(&tokens, index - 2);
         // `a::std::sync`: the middle of a longer path, not a path to std.
-        if leading && index >= 3 && matches!(tokens[index - 3], TokenTree::Ident(_)) {
+        if leading
+            && index >= 3
+            && matches!(&tokens[index - 3], TokenTree::Ident(before) if !PRECEDE_PATHS.contains(&before.to_string().as_str()))
+        {
             index += 1;
             continue;
         }
@@ -85,8 +95,9 @@ fn scan_stream(rewriter: &mut Rewriter<'_>, stream: TokenStream) {
             }
         }
         let continues = is_path_sep(&tokens, last + 1);
-        let after_use = index > 0
-            && matches!(&tokens[index - if leading { 3 } else { 1 }], TokenTree::Ident(kw) if kw == "use");
+        let before = index.checked_sub(if leading { 3 } else { 1 });
+        let after_use =
+            before.is_some_and(|at| matches!(&tokens[at], TokenTree::Ident(kw) if kw == "use"));
         path(
             rewriter,
             &tokens,

@@ -302,6 +302,29 @@ fn crates_loom_cannot_see_are_named() {
 }
 
 #[test]
+fn a_path_at_the_start_of_a_macro_input() {
+    rewrites_to(
+        "m!(::std::thread::spawn(f));",
+        "m!(::webpool::sync::thread::spawn(f));",
+    );
+    rewrites_to(
+        "m!(use ::std::thread;);",
+        "m!(use ::webpool::sync::thread;);",
+    );
+}
+
+#[test]
+fn lazy_initialisation_crates_are_a_warning() {
+    assert_eq!(
+        findings("use once_cell::sync::Lazy;\nlazy_static::lazy_static! { static ref X: u8 = 0; }\n"),
+        [
+            "1:5: warning: once_cell: a one-time initialisation loom cannot see (its value outlives each explored interleaving)",
+            "2:1: warning: lazy_static: a one-time initialisation loom cannot see (its value outlives each explored interleaving)",
+        ]
+    );
+}
+
+#[test]
 fn what_loom_cannot_see_is_warned_about() {
     assert_eq!(
         findings("use std::cell::UnsafeCell;\nstatic mut COUNT: usize = 0;\nextern \"C\" { fn abort(); }\nfn f(p: *mut u8) {\n    unsafe { *p = 1; }\n    unsafe { abort() }\n}\nstd::thread_local! { static ID: u8 = 0; }\n"),
@@ -349,11 +372,11 @@ fn threadpools_own_imports() {
 }
 
 #[test]
-fn unit_test_modules_are_left_alone() {
-    let input = "use std::thread;\n#[cfg(test)]\nmod tests {\n    use std::sync::Weak;\n    fn t() { std::thread::sleep_ms(1); }\n}\n";
+fn unit_test_items_are_left_alone() {
+    let input = "use std::thread;\n#[macro_use]\n#[cfg(test)]\nextern crate lazy_static;\n#[cfg(test)]\nmod tests {\n    use std::sync::Weak;\n    fn t() { std::thread::sleep_ms(1); }\n}\n";
     let found = rewrites_to(
         input,
-        "use webpool::sync::thread;\n#[cfg(test)]\nmod tests {\n    use std::sync::Weak;\n    fn t() { std::thread::sleep_ms(1); }\n}\n",
+        "use webpool::sync::thread;\n#[macro_use]\n#[cfg(test)]\nextern crate lazy_static;\n#[cfg(test)]\nmod tests {\n    use std::sync::Weak;\n    fn t() { std::thread::sleep_ms(1); }\n}\n",
     );
     assert!(found.is_empty(), "{found:?}");
 }
