@@ -258,3 +258,92 @@ fn a_bad_flag_is_one_line_and_exit_code_2() {
         assert!(stderr.starts_with(first_words), "{args:?}: {stderr}");
     }
 }
+
+/// The run itself, with a stand-in for cargo (`$CARGO`, which cargo sets for a subcommand):
+/// the command line and environment the card runs with, and its exit code passed through.
+#[cfg(unix)]
+#[test]
+fn the_card_runs_under_loom_in_release_and_its_exit_code_is_the_tools() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let root = scratch("fake-cargo");
+    let record = root.join("record.txt");
+    let fake = root.join("cargo");
+    fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$PWD\" \"$*\" \"RUSTFLAGS=$RUSTFLAGS\" \
+             \"WEBPOOL_CHECK_REQUIRE=$WEBPOOL_CHECK_REQUIRE\" > {}\nexit 7\n",
+            record.display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
+    let target = root.join("target");
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-pool-check"))
+        .args(["pool-check", fixture().to_str().unwrap(), "--target-dir"])
+        .arg(&target)
+        .args(["--require", "bounded", "--shutdown", "|pool| drop(pool)"])
+        .current_dir(&root)
+        .env("CARGO", &fake)
+        .env("RUSTFLAGS", "-Cdebug-assertions")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(7),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let copy = target.join("pool-check/book-pool-0.1.0");
+    let recorded = fs::read_to_string(&record).unwrap();
+    assert_eq!(
+        recorded,
+        format!(
+            "{copy}\ntest --release --test pool_check --manifest-path {copy}/Cargo.toml \
+             --target-dir {shared} -- --nocapture\nRUSTFLAGS=-Cdebug-assertions --cfg loom\n\
+             WEBPOOL_CHECK_REQUIRE=bounded\n",
+            copy = copy.display(),
+            shared = target.join("pool-check/target").display()
+        )
+    );
+    let harness = fs::read_to_string(copy.join("tests/pool_check.rs")).unwrap();
+    assert!(
+        harness.ends_with("webpool::check_pool!(\n    book_pool::ThreadPool,\n    shutdown = |pool| drop(pool),\n);\n"),
+        "{harness}"
+    );
+}
+
+#[test]
+fn force_goes_on_past_what_cannot_be_rewritten() {
+    let root = scratch("force");
+    let krate = root.join("weak-pool");
+    fs::create_dir_all(krate.join("src")).unwrap();
+    fs::write(
+        krate.join("Cargo.toml"),
+        "[package]\nname = \"weak-pool\"\nversion = \"0.2.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    fs::write(krate.join("src/lib.rs"), "use std::sync::Weak;\n").unwrap();
+    let out = tool(
+        &root,
+        &[
+            krate.to_str().unwrap(),
+            "--target-dir",
+            root.join("target").to_str().unwrap(),
+            "--prepare-only",
+            "--force",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("src/lib.rs:1:16: std::sync::Weak"),
+        "{stderr}"
+    );
+    assert_eq!(
+        fs::read_to_string(root.join("target/pool-check/weak-pool-0.2.0/src/lib.rs")).unwrap(),
+        "use webpool::sync::Weak;\n"
+    );
+}
