@@ -51,6 +51,7 @@ mod card;
 mod catalog;
 #[cfg(loom)]
 mod child;
+pub mod meaning;
 #[cfg(loom)]
 mod parent;
 pub mod render;
