@@ -52,12 +52,14 @@ mod catalog;
 #[cfg(loom)]
 mod child;
 pub mod meaning;
+pub mod page;
 #[cfg(loom)]
 mod parent;
 pub mod render;
 #[cfg(loom)]
 mod report;
 pub mod svg;
+pub mod trace_event;
 
 #[cfg(loom)]
 pub use card::{run_card, Card, Limit, Outcome};
