@@ -79,9 +79,15 @@ pub fn render(trace: &Trace, title: &str) -> String {
     // What each thread is blocked in at the end, from its last step.
     for (thread, end) in trace.ends.iter().enumerate() {
         if let End::Blocked(..) = end {
+            // From its last step; a thread that took none, from the step that spawned it.
             let from = steps
                 .iter()
                 .rposition(|step| step.thread == thread)
+                .or_else(|| {
+                    steps.iter().position(|step| {
+                        matches!(trace.events[step.event].action, Action::Spawn { child } if child == thread)
+                    })
+                })
                 .unwrap_or(0);
             let (text, site) = end_text(trace, thread, end);
             let name = match site {
