@@ -252,6 +252,10 @@ pub(super) fn card_lines(
             ];
             if let Some(svg) = svg {
                 lines.push(format!("{pad}swimlane: {}", svg.display()));
+                let page = super::page::path_for(svg);
+                if page.exists() {
+                    lines.push(format!("{pad}report: {}", page.display()));
+                }
             }
             lines
         }
@@ -304,6 +308,11 @@ pub(super) fn card_lines(
             }
             if let Some(svg) = svg {
                 lines.push(format!("{pad}swimlane: {}", svg.display()));
+                // The report page (issue 31), written by the child next to the swimlane.
+                let page = super::page::path_for(svg);
+                if page.exists() {
+                    lines.push(format!("{pad}report: {}", page.display()));
+                }
             }
             if let Some(replay) = replay {
                 lines.push(format!("{pad}replay: {replay}"));

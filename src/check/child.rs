@@ -12,7 +12,7 @@ use super::card::{DEFAULT_TIMEOUT, DIR_ENV, SPURIOUS_ENV, TIMEOUT_ENV};
 use super::catalog::{self, payload_text, Check, Kind};
 use super::diagnose::{diagnose, open_call, stuck};
 use super::report::{ext, files, Report};
-use super::{render, svg, BookPool, End, Trace};
+use super::{page, render, svg, trace_event, BookPool, End, Trace};
 use crate::sync::{spurious, trace};
 
 /// Exit code of a child whose watchdog fired.
@@ -67,7 +67,31 @@ impl ChildState {
             .flatten();
         let verb = if design.is_some() { "lacks" } else { "fails" };
         let title = format!("{}: {} {verb}", self.subject, self.check.name);
-        let _ = fs::write(ext(&base, "svg"), svg::render(trace, &title, &message));
+        let svg_file = ext(&base, "svg");
+        let _ = fs::write(&svg_file, svg::render(trace, &title, &message));
+        // The report page and the trace-event file (issue 31), next to the swimlane, same stem.
+        let replayable = self.check.kind != Kind::Limit
+            && self.mode == "search"
+            && !trace.events.is_empty()
+            && !stuck(&message)
+            && !message.starts_with("a thread loom does not");
+        let info = page::PageInfo {
+            subject: self.subject.to_owned(),
+            check: self.check.name.to_owned(),
+            claim: self.check.claim.to_owned(),
+            verdict: if design.is_some() { "design" } else { "FAILS" }.to_owned(),
+            message: message.clone(),
+            interleavings: self.iterations.load(Ordering::SeqCst),
+            bound: self.bound,
+            replay: replayable
+                .then(|| page::replay_command(self.check.name, &self.dir, spurious_at))
+                .flatten(),
+        };
+        let _ = page::write(&page::path_for(&svg_file), trace, &info);
+        let _ = fs::write(
+            page::trace_json_path_for(&svg_file),
+            trace_event::render(trace, &title),
+        );
         if let Some(finding) = design {
             Report {
                 verdict: "design".into(),

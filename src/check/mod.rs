@@ -82,12 +82,15 @@ mod catalog;
 mod child;
 #[cfg(any(loom, test))]
 mod diagnose;
+pub mod meaning;
+pub mod page;
 #[cfg(loom)]
 mod parent;
 pub mod render;
 #[cfg(loom)]
 mod report;
 pub mod svg;
+pub mod trace_event;
 
 #[cfg(loom)]
 pub use card::{run_card, Card, Limit, Outcome};

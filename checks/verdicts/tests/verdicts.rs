@@ -11,6 +11,10 @@
 
 use webpool::check::{run_card, Card, Limit, Outcome};
 
+// The report pages (issue 31): the matrix's index page, and the trace-event file read back.
+#[path = "verdicts/pages.rs"]
+mod pages;
+
 /// The committed matrix.
 const MATRIX: &str = include_str!("../verdicts.txt");
 
@@ -217,6 +221,7 @@ macro_rules! subject {
         #[test]
         fn $test() {
             let card = run_card::<$pool>($name, concat!(module_path!(), "::", stringify!($test)));
+            pages::index_row(&card, $name);
             assert_row(&card, $name);
             assert_showcase(&card, $name);
         }
@@ -226,6 +231,8 @@ macro_rules! subject {
         fn $test() {
             webpool::book_pool!(Subject, $pool);
             let card = run_card::<Subject>($name, concat!(module_path!(), "::", stringify!($test)));
+            pages::index_row(&card, $name);
+            pages::assert_trace_events(&card, $name);
             assert_row(&card, $name);
             assert_showcase(&card, $name);
         }
