@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # Every gate CI holds a change to, in order: test (fmt, clippy, doc, `cargo test`, the
-# rust-version build), loom, browser (the loom gate's report pages in headless Chromium), miri,
-# sanitize, shuttle. Each is ci/NAME.sh and runs alone too.
+# rust-version build), loom, browser (the loom gate's report pages in headless Chromium), zoo
+# (cargo pool-check on real crates from the registry), miri, sanitize, shuttle. Each is
+# ci/NAME.sh and runs alone too.
 # Stops at the first gate that fails; prints each gate's name before it and its time after.
 #
-#   bash ci/gates.sh                # all six: what .ci/run runs
+#   bash ci/gates.sh                # all seven: what .ci/run runs
 #   bash ci/gates.sh test shuttle   # some of them, in the order given
 #
 # Tools that never fail CI (benchmarks, the full-size stress runs) are in scripts/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all=(test loom browser miri sanitize shuttle)
+all=(test loom browser zoo miri sanitize shuttle)
 if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
-    sed -n '2,10s/^# \{0,1\}//p' "$0"
+    sed -n '2,11s/^# \{0,1\}//p' "$0"
     exit 0
 fi
 gates=("$@")
