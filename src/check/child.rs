@@ -75,6 +75,7 @@ impl ChildState {
             && !trace.events.is_empty()
             && !stuck(&message)
             && !message.starts_with("a thread loom does not");
+        let diagnosis = diagnose(self.check.name, &message, trace);
         let info = page::PageInfo {
             subject: self.subject.to_owned(),
             check: self.check.name.to_owned(),
@@ -86,6 +87,11 @@ impl ChildState {
             replay: replayable
                 .then(|| page::replay_command(self.check.name, &self.dir, spurious_at))
                 .flatten(),
+            cause: design
+                .is_none()
+                .then(|| diagnosis.cause.clone())
+                .filter(|cause| message.lines().next() != Some(cause.as_str())),
+            hint: design.is_none().then(|| diagnosis.hint.clone()).flatten(),
         };
         let _ = page::write(&page::path_for(&svg_file), trace, &info);
         let _ = fs::write(
@@ -103,7 +109,6 @@ impl ChildState {
             .write(&ext(&base, "result"));
             return;
         }
-        let diagnosis = diagnose(self.check.name, &message, trace);
         Report {
             verdict: "fails".into(),
             interleavings: self.iterations.load(Ordering::SeqCst),

@@ -41,6 +41,10 @@ pub struct PageInfo {
     pub bound: usize,
     /// The command that replays exactly this interleaving, if there is one.
     pub replay: Option<String>,
+    /// The root cause, in one line, when it says more than `message`.
+    pub cause: Option<String>,
+    /// The fix, when the trace matches the signature of a catalog bug.
+    pub hint: Option<String>,
 }
 
 /// The page's path for a swimlane at `svg` (same stem: `CHECK.svg` → `CHECK.html`).
@@ -175,6 +179,12 @@ fn header(page: &mut String, info: &PageInfo) {
         info.interleavings,
         info.bound
     );
+    if let Some(cause) = &info.cause {
+        let _ = writeln!(page, "<p class=\"cause\">root cause: {}</p>", escape(cause));
+    }
+    if let Some(hint) = &info.hint {
+        let _ = writeln!(page, "<p class=\"hint\">the fix: {}</p>", escape(hint));
+    }
     if let Some(replay) = &info.replay {
         let _ = writeln!(
             page,
@@ -651,7 +661,16 @@ mod tests {
             interleavings: 3,
             bound: 2,
             replay: Some("WEBPOOL_CHECK=rendezvous cargo test".into()),
+            cause: Some("drop(pool) never returns".into()),
+            hint: Some("a <lock> held while a job runs".into()),
         }
+    }
+
+    #[test]
+    fn the_page_names_the_root_cause_and_the_fix() {
+        let page = render(&trace(), &info(), &source);
+        assert!(page.contains("root cause: drop(pool) never returns"));
+        assert!(page.contains("the fix: a &lt;lock&gt; held while a job runs"));
     }
 
     #[test]
