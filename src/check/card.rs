@@ -82,6 +82,11 @@ pub enum Outcome {
         /// The same, drawn as a swimlane.
         svg: Option<PathBuf>,
     },
+    /// The check needs what the pool does not offer (a `join`), so it did not run.
+    NotApplicable {
+        /// Why, in one line.
+        reason: String,
+    },
     /// A limit of the pool's design: where the scenario stops.
     Limit {
         /// What the scenario found.
@@ -99,6 +104,7 @@ impl Outcome {
             Outcome::Ok { .. } => "ok",
             Outcome::Fails { .. } => "FAILS",
             Outcome::Design { .. } => "design",
+            Outcome::NotApplicable { .. } => "n/a",
             Outcome::Limit { .. } => "limit",
         }
     }
@@ -135,6 +141,14 @@ impl Card {
             .iter()
             .find(|(check, _)| *check == name)
             .map(|(_, outcome)| outcome)
+    }
+
+    /// How many checks applied to the pool (ran, whatever they found).
+    pub fn applicable(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|(_, outcome)| !matches!(outcome, Outcome::NotApplicable { .. }))
+            .count()
     }
 
     /// The checks that failed (a correctness failure; design findings are not among them).
@@ -174,7 +188,7 @@ impl Card {
             "{}: {} of {} checks failed ({}); the report card above shows how",
             self.subject,
             failures.len(),
-            self.outcomes.len(),
+            self.applicable(),
             failures.join(", ")
         );
     }
@@ -203,7 +217,7 @@ pub fn run_card<P: BookPool>(subject: &str, test: &str) -> Card {
             elapsed: Duration::ZERO,
         };
     }
-    Parent::new(subject, test).run()
+    Parent::new(subject, test, P::JOINS).run()
 }
 
 pub(super) fn find_check(name: &str) -> Option<&'static Check> {
@@ -241,6 +255,7 @@ pub(super) fn card_lines(
         Outcome::Limit { message, .. } => {
             vec![head("limit", &format!("{message} ({elapsed:.1?})"))]
         }
+        Outcome::NotApplicable { reason } => vec![head("n/a", reason)],
         Outcome::Design { message, svg, .. } => {
             let pad = " ".repeat(9);
             let mut lines = vec![

@@ -43,6 +43,8 @@ pub struct Check {
     pub kind: Kind,
     /// The catalog pages that explain the bugs it catches, and their fixes.
     pub pages: &'static str,
+    /// Whether it needs the pool's `join` (it is then `n/a` for pools without one).
+    pub needs_join: bool,
 }
 
 /// The check run with spurious wake-ups (the card runs it once normally, then once per
@@ -58,6 +60,7 @@ pub const CHECKS: &[Check] = &[
         claim: "2 workers: one job, then drop; it runs exactly once and Drop returns",
         bound: 3,
         kind: Kind::Must,
+        needs_join: false,
         pages: "webpool::demos::join_before_close, recv_unwrap, if_wait, lost_wakeup, \
                 notify_one (shutdown)",
     },
@@ -66,6 +69,7 @@ pub const CHECKS: &[Check] = &[
         claim: "2 workers: job A waits for job B, queued behind it; both complete",
         bound: 2,
         kind: Kind::Must,
+        needs_join: false,
         pages: "webpool::demos::while_let, webpool::demos::named_guard \
                 (a lock held while a job runs)",
     },
@@ -74,6 +78,7 @@ pub const CHECKS: &[Check] = &[
         claim: "1 worker: job A panics; job B still runs",
         bound: 3,
         kind: Kind::Must,
+        needs_join: false,
         pages: "webpool::demos::panic_kills_worker (catch_unwind around each job)",
     },
     Check {
@@ -81,6 +86,7 @@ pub const CHECKS: &[Check] = &[
         claim: "1 busy worker: execute waits before 3 more jobs are queued",
         bound: 2,
         kind: Kind::Design,
+        needs_join: false,
         pages: "webpool::demos::unbounded (a bounded queue)",
     },
     Check {
@@ -88,6 +94,7 @@ pub const CHECKS: &[Check] = &[
         claim: "job A panicked, then the pool's owner panics: Drop must not panic (abort)",
         bound: 3,
         kind: Kind::Must,
+        needs_join: false,
         pages: "webpool::demos::repanic_in_drop (check thread::panicking() in Drop)",
     },
     Check {
@@ -96,13 +103,32 @@ pub const CHECKS: &[Check] = &[
                 notification: both jobs run once",
         bound: 2,
         kind: Kind::Must,
+        needs_join: false,
         pages: "webpool::demos::if_wait (a `while` around every wait: a wake-up is a hint)",
+    },
+    Check {
+        name: "join_waits_for_jobs",
+        claim: "2 workers, 2 jobs, then join: both have run when it returns",
+        bound: 3,
+        kind: Kind::Must,
+        needs_join: true,
+        pages: "webpool::demos::join (wait for the running jobs, not the queue)",
+    },
+    Check {
+        name: "joins_from_two_threads",
+        claim: "1 job, then join from two threads at once: both return, and a job submitted \
+                after them runs",
+        bound: 2,
+        kind: Kind::Must,
+        needs_join: true,
+        pages: "webpool::demos::join (every joiner must wake)",
     },
     Check {
         name: "waiting_jobs",
         claim: "2 workers: jobs A and B wait for job C, queued behind them",
         bound: 2,
         kind: Kind::Limit,
+        needs_join: false,
         pages: "threadpool #56, rayon #592: a fixed pool runs at most `size` jobs at once",
     },
 ];
@@ -121,6 +147,8 @@ pub fn run<P: BookPool>(name: &str) {
         "backlog_is_bounded" => backlog_is_bounded::<P>(),
         "drop_while_unwinding" => drop_while_unwinding::<P>(),
         SPURIOUS => spurious_wakeup::<P>(),
+        "join_waits_for_jobs" => join_waits_for_jobs::<P>(),
+        "joins_from_two_threads" => joins_from_two_threads::<P>(),
         "waiting_jobs" => waiting_jobs::<P>(),
         other => panic!("no check named {other:?}"),
     }
@@ -279,6 +307,63 @@ fn spurious_wakeup<P: BookPool>() {
         });
     }
     drop_expecting(pool, &ran, 2, "run");
+}
+
+/// Two workers, two jobs, then `join`: when it returns, both jobs have run.
+fn join_waits_for_jobs<P: BookPool>() {
+    let pool = new_pool::<P>(2);
+    let ran = counter();
+    for name in ["A", "B"] {
+        let ran = Arc::clone(&ran);
+        submit(&pool, name, move || {
+            ran.fetch_add(1, Ordering::SeqCst);
+        });
+    }
+    join_pool(&pool);
+    let done = ran.load(Ordering::SeqCst);
+    if done != 2 {
+        fail(&format!(
+            "join returned with {done} of 2 jobs run: it waited for the queue, not the jobs"
+        ));
+    }
+    drop_pool(pool);
+}
+
+/// One job, then main and a second thread `join` at once: both return; then a job submitted
+/// after the joins runs, and a third join sees it done (the pool is usable after `join`).
+fn joins_from_two_threads<P: BookPool>() {
+    let pool = Arc::new(new_pool::<P>(1));
+    let ran = counter();
+    let ran_a = Arc::clone(&ran);
+    submit(&*pool, "A", move || {
+        ran_a.fetch_add(1, Ordering::SeqCst);
+    });
+    let joiner = {
+        let pool = Arc::clone(&pool);
+        thread::spawn_labelled("joiner", move || join_pool(&*pool))
+    };
+    join_pool(&*pool);
+    joiner.join().expect("the joiner never panics");
+    let ran_b = Arc::clone(&ran);
+    submit(&*pool, "B", move || {
+        ran_b.fetch_add(1, Ordering::SeqCst);
+    });
+    join_pool(&*pool);
+    let done = ran.load(Ordering::SeqCst);
+    if done != 2 {
+        fail(&format!(
+            "after the joins, job B was submitted and joined, and {done} of 2 jobs had run"
+        ));
+    }
+    let pool = Arc::try_unwrap(pool).unwrap_or_else(|_| panic!("the joiner kept the pool"));
+    drop_pool(pool);
+}
+
+/// `pool.join()`, narrated.
+fn join_pool<P: BookPool>(pool: &P) {
+    note("calls join()");
+    pool.join();
+    note("join() returns");
 }
 
 /// Two workers; jobs A and B wait for a signal that job C, queued behind them, sends. A pool

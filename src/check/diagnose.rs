@@ -86,8 +86,20 @@ fn hint(check: &str, message: &str, trace: &Trace) -> Option<String> {
                 .to_owned(),
         );
     }
+    if message.starts_with("join returned with") {
+        return Some(
+            "join returned while jobs still ran: a job leaves the queue when it starts, so \
+             wait for the running jobs as well as the queued ones (webpool::demos::join)"
+                .to_owned(),
+        );
+    }
+    if check == "joins_from_two_threads" {
+        if let Some(hint) = notify_one(trace, "the pool going idle", "webpool::demos::join") {
+            return Some(hint);
+        }
+    }
     held_lock(trace)
-        .or_else(|| notify_one(trace))
+        .or_else(|| notify_one(trace, "shutdown", "webpool::demos::notify_one"))
         .or_else(|| lost_wakeup(trace))
         .or_else(|| join_before_close(trace))
         .or_else(|| {
@@ -285,7 +297,7 @@ fn lost_wakeup(trace: &Trace) -> Option<String> {
 
 /// `notify_one` where every sleeper had to wake: at the end, threads sleep on a condvar whose
 /// last notification was a `notify_one` sent while two or more slept on it.
-fn notify_one(trace: &Trace) -> Option<String> {
+fn notify_one(trace: &Trace, change: &str, page: &str) -> Option<String> {
     let mut waiting = vec![0usize; trace.objects.len()];
     let mut last_one: Option<(usize, Option<Site>, usize)> = None;
     for event in &trace.events {
@@ -312,8 +324,7 @@ fn notify_one(trace: &Trace) -> Option<String> {
         let at = site.map_or_else(String::new, |site| format!(" at {site}"));
         format!(
             "{} woke one sleeper of {} with notify_one{at}, and the others sleep on: a \
-             change every sleeper must see (shutdown) needs notify_all \
-             (webpool::demos::notify_one)",
+             change every sleeper must see ({change}) needs notify_all ({page})",
             trace.threads[thread], trace.objects[condvar].name
         )
     })

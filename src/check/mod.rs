@@ -45,6 +45,8 @@
 //! | `backlog_is_bounded` | *a design property*: a full queue makes `execute` wait | [`unbounded`](crate::demos::unbounded) |
 //! | `drop_while_unwinding` | dropping the pool while a panic unwinds does not panic again (which aborts) | [`repanic_in_drop`](crate::demos::repanic_in_drop) |
 //! | `spurious_wakeup` | two jobs run once each while every `Condvar::wait` in turn wakes with no notification | [`if_wait`](crate::demos::if_wait) |
+//! | `join_waits_for_jobs` | *for pools with a `join`*: two jobs, then `join`: both have run when it returns | [`join`](crate::demos::join) (`JoinTooEarlyPool`) |
+//! | `joins_from_two_threads` | *for pools with a `join`*: two threads join at once; both return, and the pool runs a job submitted after | [`join`](crate::demos::join) (`JoinWakesOnePool`) |
 //! | `waiting_jobs` | *a limit, not a check*: how many jobs may wait for a later job before every worker waits | threadpool #56, rayon #592: a fixed-size pool deadlocks by design |
 //!
 //! A design property the pool lacks (an unbounded queue) is reported as `design`, with its
@@ -119,6 +121,14 @@ pub trait BookPool: Send + Sync + Sized + 'static {
     fn execute<F>(&self, job: F)
     where
         F: FnOnce() + Send + 'static;
+
+    /// Whether the pool has a `join` ([`BookPool::join`]); the card runs its join checks only
+    /// then (`check_pool!`'s `join = |pool| pool.join()` says so).
+    const JOINS: bool = false;
+
+    /// Waits until every job submitted before it has finished, and leaves the pool usable
+    /// (threadpool's and workerpool's `join`). Called only when [`BookPool::JOINS`] is `true`.
+    fn join(&self) {}
 }
 
 /// A job as [`check_pool!`](crate::check_pool)'s `execute = ...` closure receives it.
@@ -167,8 +177,9 @@ impl BookPool for ThreadPool {
 /// webpool::check_pool!(my_crate::ThreadPool);
 /// ```
 ///
-/// Other shapes say how to build the pool, submit a job ([`Job`], a boxed closure) and,
-/// if not by `Drop`, shut it down, as [`book_pool!`](crate::book_pool) takes them:
+/// Other shapes say how to build the pool, submit a job ([`Job`], a boxed closure), if not by
+/// `Drop` shut it down, and, if it has one, join it (the card then runs its join checks), as
+/// [`book_pool!`](crate::book_pool) takes them, in any order:
 ///
 /// ```text
 /// webpool::check_pool!(
@@ -176,6 +187,7 @@ impl BookPool for ThreadPool {
 ///     new = |size| my_crate::Pool::builder().threads(size).build().unwrap(),
 ///     execute = |pool, job| pool.spawn(job).unwrap(),
 ///     shutdown = |pool| pool.join(),
+///     join = |pool| pool.join(),
 /// );
 /// ```
 ///
@@ -207,9 +219,10 @@ macro_rules! check_pool {
 
 /// Defines `struct $name`, a [`BookPool`] that drives `$pool`: by the book's API
 /// (`<$pool>::new(size)`, `pool.execute(f)`, shutdown by `Drop`), or as the optional
-/// `new = |size| ...`, `execute = |pool, job| ...` and `shutdown = |pool| ...` closures say
-/// (in that order; each may be left out). [`check_pool!`](crate::check_pool) uses it; use it
-/// directly to hand a pool to `run_card` yourself (loom builds only).
+/// `new = |size| ...`, `execute = |pool, job| ...`, `shutdown = |pool| ...` and
+/// `join = |pool| ...` closures say (in any order; each may be left out; with `join`, the card
+/// also runs its join checks). [`check_pool!`](crate::check_pool) uses it; use it directly to
+/// hand a pool to `run_card` yourself (loom builds only).
 ///
 /// ```text
 /// webpool::book_pool!(Final, book_final::ThreadPool);
@@ -217,47 +230,57 @@ macro_rules! check_pool {
 /// ```
 #[macro_export]
 macro_rules! book_pool {
-    ($name:ident, $pool:ty $(,)?) => {
-        $crate::book_pool!($name, $pool, new = |size| <$pool>::new(size));
-    };
-    ($name:ident, $pool:ty, new = $new:expr $(,)?) => {
-        $crate::book_pool!($name, $pool, new = $new, execute = |pool, job| {
-            pool.execute(job);
-        });
-    };
-    ($name:ident, $pool:ty, execute = $execute:expr $(, shutdown = $shutdown:expr)? $(,)?) => {
-        $crate::book_pool!(
-            $name,
-            $pool,
-            new = |size| <$pool>::new(size),
-            execute = $execute
-            $(, shutdown = $shutdown)?
-        );
-    };
-    ($name:ident, $pool:ty, shutdown = $shutdown:expr $(,)?) => {
-        $crate::book_pool!(
-            $name,
-            $pool,
-            new = |size| <$pool>::new(size),
-            execute = |pool, job| {
+    ($name:ident, $pool:ty $(, $key:ident = $value:expr)* $(,)?) => {
+        $crate::book_pool!(@keys $name, $pool,
+            [(|size| <$pool>::new(size))]
+            [(|pool: &$pool, job: $crate::check::Job| {
                 pool.execute(job);
-            },
-            shutdown = $shutdown
+            })]
+            [(::std::mem::drop)]
+            []
+            $($key = ($value),)*
         );
     };
-    ($name:ident, $pool:ty, new = $new:expr, shutdown = $shutdown:expr $(,)?) => {
-        $crate::book_pool!($name, $pool, new = $new, execute = |pool, job| {
-            pool.execute(job);
-        }, shutdown = $shutdown);
+    (@keys $name:ident, $pool:ty, [$new:expr] [$execute:expr] [$shutdown:expr] [$($join:expr)?]
+        new = ($value:expr), $($rest:tt)*) => {
+        $crate::book_pool!(@keys $name, $pool, [$value] [$execute] [$shutdown] [$($join)?] $($rest)*);
     };
-    ($name:ident, $pool:ty, new = $new:expr, execute = $execute:expr $(,)?) => {
-        $crate::book_pool!($name, $pool, new = $new, execute = $execute, shutdown = ::std::mem::drop);
+    (@keys $name:ident, $pool:ty, [$new:expr] [$execute:expr] [$shutdown:expr] [$($join:expr)?]
+        execute = ($value:expr), $($rest:tt)*) => {
+        $crate::book_pool!(@keys $name, $pool, [$new] [$value] [$shutdown] [$($join)?] $($rest)*);
     };
-    ($name:ident, $pool:ty, new = $new:expr, execute = $execute:expr, shutdown = $shutdown:expr $(,)?) => {
+    (@keys $name:ident, $pool:ty, [$new:expr] [$execute:expr] [$shutdown:expr] [$($join:expr)?]
+        shutdown = ($value:expr), $($rest:tt)*) => {
+        $crate::book_pool!(@keys $name, $pool, [$new] [$execute] [$value] [$($join)?] $($rest)*);
+    };
+    (@keys $name:ident, $pool:ty, [$new:expr] [$execute:expr] [$shutdown:expr] [$($join:expr)?]
+        join = ($value:expr), $($rest:tt)*) => {
+        $crate::book_pool!(@keys $name, $pool, [$new] [$execute] [$shutdown] [$value] $($rest)*);
+    };
+    (@keys $name:ident, $pool:ty, [$new:expr] [$execute:expr] [$shutdown:expr] [$($join:expr)?]
+        $other:ident = ($value:expr), $($rest:tt)*) => {
+        ::std::compile_error!(::std::concat!(
+            "book_pool!/check_pool!: no key `", ::std::stringify!($other),
+            "`; the keys are new, execute, shutdown and join"
+        ));
+    };
+    (@keys $name:ident, $pool:ty, [$new:expr] [$execute:expr] [$shutdown:expr] [$($join:expr)?]) => {
         /// The pool under check, driven as the macro's arguments say.
         struct $name(::std::option::Option<$pool>);
 
         impl $crate::check::BookPool for $name {
+            $(
+                const JOINS: bool = {
+                    let _ = ::std::stringify!($join);
+                    true
+                };
+
+                fn join(&self) {
+                    let join: fn(&$pool) = $join;
+                    join(self.0.as_ref().expect("the pool is alive until dropped"));
+                }
+            )?
+
             fn new(size: usize) -> $name {
                 let new: fn(usize) -> $pool = $new;
                 $name(::std::option::Option::Some(new(size)))

@@ -27,10 +27,12 @@ pub(super) struct Parent {
     replay: Option<PathBuf>,
     /// The checks to run.
     checks: Vec<&'static Check>,
+    /// Whether the pool has a `join` (the join checks run only then).
+    joins: bool,
 }
 
 impl Parent {
-    pub(super) fn new(subject: &str, test: &str) -> Parent {
+    pub(super) fn new(subject: &str, test: &str, joins: bool) -> Parent {
         let exe = std::env::current_exe().expect("the test binary knows its own path");
         let binary = binary_name(&exe);
         // target/PROFILE/deps/BINARY-HASH → target/
@@ -66,6 +68,7 @@ impl Parent {
             timeout,
             replay: std::env::var_os(REPLAY_ENV).map(PathBuf::from),
             checks,
+            joins,
         }
     }
 
@@ -93,12 +96,23 @@ impl Parent {
         say(&format!(
             "webpool check: {} ({} checks under loom, {mode})",
             self.subject,
-            self.checks.len()
+            self.checks
+                .iter()
+                .filter(|check| !check.needs_join || self.joins)
+                .count()
         ));
         let mut outcomes: Vec<(&'static str, Outcome)> = Vec::new();
         for check in &self.checks {
             let begun = Instant::now();
-            let mut outcome = self.run_check(check);
+            let mut outcome = if check.needs_join && !self.joins {
+                Outcome::NotApplicable {
+                    reason: "the pool has no join (check_pool!'s join = |pool| pool.join() \
+                             names one)"
+                        .to_owned(),
+                }
+            } else {
+                self.run_check(check)
+            };
             let rendezvous_deadlocked = outcomes.iter().any(|(name, found)| {
                 *name == "rendezvous"
                     && matches!(found, Outcome::Fails { message, .. } if message.starts_with("deadlock"))
@@ -138,7 +152,7 @@ impl Parent {
                 .iter()
                 .filter(|(_, outcome)| matches!(outcome, Outcome::Ok { .. }))
                 .count(),
-            card.outcomes.len(),
+            card.applicable(),
             card.elapsed
         ));
         let mut causes: Vec<(&str, Vec<&str>)> = Vec::new();

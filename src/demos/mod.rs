@@ -19,6 +19,7 @@
 //! | 7. a panicking job kills its worker | [`panic_kills_worker`] | [`PoolKind::PanicKillsWorker`] |
 //! | 8. unbounded queue, or a thread per connection | [`unbounded`] | [`PoolKind::Unbounded`], [`PoolKind::ThreadPerConnection`] |
 //! | 9. `Drop` re-raises a job's panic, even while unwinding | [`repanic_in_drop`] | [`PoolKind::RepanicInDrop`] |
+//! | 10. `join` returns before the jobs end, or wakes one joiner | [`join`] | none: the book's server never joins |
 //!
 //! How each is kept honest:
 //!
@@ -54,6 +55,7 @@ macro_rules! narrate {
 
 pub mod book_server;
 pub mod if_wait;
+pub mod join;
 pub mod join_before_close;
 pub mod lost_wakeup;
 pub mod named_guard;

@@ -69,6 +69,21 @@ pub const SHUTDOWN: &[Preset] = &[
     },
 ];
 
+/// `--join` presets: how to wait for the jobs submitted so far (the card then runs its join
+/// checks: `join` returns only after they ran; two threads joining at once both return).
+pub const JOIN: &[Preset] = &[
+    Preset {
+        name: "none",
+        closure: None,
+        about: "the pool has no join (the default; the join checks read n/a)",
+    },
+    Preset {
+        name: "join",
+        closure: Some("|pool| { pool.join(); }"),
+        about: "`pool.join()` (threadpool's, workerpool's)",
+    },
+];
+
 /// The `--help` text listing `presets`.
 pub fn help(presets: &[Preset]) -> String {
     presets

@@ -79,8 +79,12 @@ struct Args {
     ))]
     shutdown: Option<String>,
 
-    /// Not supported yet: checks of a `join()` method's own contract.
-    #[arg(long, value_name = "EXPR", num_args = 0..=1, default_missing_value = "")]
+    #[arg(long, value_name = "EXPR|PRESET", long_help = format!(
+        "How to join the pool (wait for every job submitted so far), if it can: a Rust \
+         closure `|pool| ...`, or a preset ({}). With it the card also checks join's own \
+         contract.",
+        harness::help(harness::JOIN)
+    ))]
     join: Option<String>,
 
     /// Not supported yet: scoped pools (`scoped_threadpool`, `std::thread::scope`-style).
@@ -158,18 +162,12 @@ fn webpool_dir() -> Result<PathBuf, String> {
 }
 
 fn run(args: &Args) -> Result<ExitCode, Failure> {
-    for (flag, given) in [("join", &args.join), ("scoped", &args.scoped)] {
-        if given.is_some() {
-            return Err(usage(format!(
-                "--{flag} is not supported yet: webpool's check_pool! has no `{flag}` key \
-                 (issue 29, item 3){}",
-                if flag == "join" {
-                    "; `--shutdown join` checks a pool that shuts down with join()"
-                } else {
-                    ""
-                }
-            )));
-        }
+    if args.scoped.is_some() {
+        return Err(usage(
+            "--scoped is not supported yet: webpool's check_pool! has no `scoped` key \
+             (issue 29, item 3)"
+                .to_owned(),
+        ));
     }
     let spec = Spec::parse(&args.krate).map_err(usage)?;
     let target = source::target_dir(args.target_dir.as_deref())?;
@@ -199,6 +197,7 @@ fn run(args: &Args) -> Result<ExitCode, Failure> {
         ("new", &args.new, harness::NEW),
         ("execute", &args.execute, harness::EXECUTE),
         ("shutdown", &args.shutdown, harness::SHUTDOWN),
+        ("join", &args.join, harness::JOIN),
     ] {
         if let Some(value) = value {
             if let Some(closure) =

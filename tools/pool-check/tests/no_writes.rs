@@ -239,10 +239,6 @@ fn a_bad_flag_is_one_line_and_exit_code_2() {
             "error: invalid value 'fast' for '--require <PROPERTY>'",
         ),
         (
-            &[".", "--join"][..],
-            "cargo pool-check: --join is not supported yet",
-        ),
-        (
             &[".", "--scoped", "|s| s"][..],
             "cargo pool-check: --scoped is not supported yet",
         ),

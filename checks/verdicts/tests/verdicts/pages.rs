@@ -51,6 +51,9 @@ pub fn index_row(card: &Card, subject: &str) {
                 "<td class=\"ok\" title=\"{} interleavings\">ok<small>{interleavings}</small></td>",
                 interleavings
             ),
+            Outcome::NotApplicable { reason } => {
+                format!("<td class=\"limit\" title=\"{}\">n/a</td>", escape(reason))
+            }
             Outcome::Limit { message, .. } | Outcome::Design { message, .. } => {
                 format!(
                     "<td class=\"limit\" title=\"{}\">{}</td>",
