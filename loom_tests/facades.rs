@@ -172,7 +172,9 @@ fn crossbeam_select_wakes_for_either_channel() {
     );
 }
 
-/// parking_lot's `Mutex`: two threads' read-modify-write updates never interleave.
+/// parking_lot's `Mutex`: two threads' read-modify-write updates never interleave. (Each
+/// yields inside its critical section: without a step of loom's there, no other thread could
+/// run while the lock is held, and a lock that does not exclude would pass.)
 #[test]
 fn parking_lot_mutex_excludes() {
     check("parking_lot_mutex_excludes", SMALL_MODEL, || {
@@ -181,11 +183,13 @@ fn parking_lot_mutex_excludes() {
         let incrementer = thread::spawn(move || {
             let mut guard = other.lock();
             let seen = *guard;
+            thread::yield_now();
             *guard = seen + 1;
         });
         {
             let mut guard = counter.lock();
             let seen = *guard;
+            thread::yield_now();
             *guard = seen + 1;
         }
         incrementer.join().unwrap();
@@ -226,12 +230,15 @@ fn parking_lot_rwlock_writer_is_exclusive() {
             let reader_lock = loom::sync::Arc::clone(&lock);
             let reader = thread::spawn(move || {
                 let pair = reader_lock.read();
+                // A step of loom's while the read lock is held: a writer may try to enter here.
+                thread::yield_now();
                 assert_eq!(pair.0, pair.1, "a reader saw half a write");
             });
             let writer_lock = loom::sync::Arc::clone(&lock);
             let writer = thread::spawn(move || {
                 let mut pair = writer_lock.write();
                 pair.0 += 1;
+                thread::yield_now();
                 pair.1 += 1;
             });
             {

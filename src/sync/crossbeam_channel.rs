@@ -10,6 +10,32 @@
 //! ch1`), not the channel's insides. Built with `--cfg shuttle`, the same model runs on
 //! shuttle's types (unrecorded). Its semantics are model-checked in `loom_tests/facades.rs`.
 //!
+//! ```
+//! // Before: use crossbeam_channel::{bounded, select, unbounded};
+//! use webpool::sync::crossbeam_channel::{bounded, select, unbounded};
+//! use webpool::sync::thread;
+//! # if webpool::MODEL_CHECKING { return; }
+//!
+//! // A rendezvous: each send returns once the worker has taken the job.
+//! let (jobs, queue) = bounded::<u32>(0);
+//! let worker = thread::spawn(move || queue.iter().sum::<u32>());
+//! for job in 1..=3 {
+//!     jobs.send(job).unwrap();
+//! }
+//! drop(jobs);
+//! assert_eq!(worker.join().unwrap(), 6);
+//!
+//! let (urgent_tx, urgent) = unbounded::<&str>();
+//! let (_normal_tx, normal) = unbounded::<&str>();
+//! urgent_tx.send("now").unwrap();
+//! let got = select! {
+//!     recv(urgent) -> job => job.unwrap(),
+//!     recv(normal) -> job => job.unwrap(),
+//!     default => "nothing",
+//! };
+//! assert_eq!(got, "now");
+//! ```
+//!
 //! What the model covers, with crossbeam's semantics:
 //!
 //! - [`bounded`]`(n)` (at most `n` messages), `bounded(0)` (a rendezvous: `send` returns once

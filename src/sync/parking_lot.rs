@@ -11,6 +11,28 @@
 //! `rwlock.rs`), with parking_lot's task-fair policy. Built with `--cfg shuttle`, the same
 //! code runs on shuttle's types. Their semantics are model-checked in `loom_tests/facades.rs`.
 //!
+//! ```
+//! // Before: use parking_lot::{Condvar, Mutex};
+//! use webpool::sync::parking_lot::{Condvar, Mutex};
+//! use webpool::sync::{thread, Arc};
+//! # if webpool::MODEL_CHECKING { return; }
+//!
+//! let state = Arc::new((Mutex::new(None), Condvar::new()));
+//! let shared = Arc::clone(&state);
+//! let worker = thread::spawn(move || {
+//!     let (job, ready) = &*shared;
+//!     let mut job = job.lock();
+//!     while job.is_none() {
+//!         ready.wait(&mut job);
+//!     }
+//!     job.take().unwrap() * 2
+//! });
+//! let (job, ready) = &*state;
+//! *job.lock() = Some(21);
+//! ready.notify_one();
+//! assert_eq!(worker.join().unwrap(), 42);
+//! ```
+//!
 //! parking_lot's API, as the model has it:
 //!
 //! - `Mutex::lock` returns the guard itself (no poisoning: a panic while it is held leaves the

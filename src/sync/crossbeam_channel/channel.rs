@@ -664,3 +664,51 @@ impl<T> fmt::Debug for IntoIter<T> {
         f.pad("IntoIter { .. }")
     }
 }
+
+/// The checker's trace of the channel: each send and receive is a step at the caller's
+/// `file:line` (not inside this file), a `try_recv` that finds the channel empty is none, and
+/// the last sender's drop closes it.
+#[cfg(all(test, loom))]
+mod trace_tests {
+    use super::unbounded;
+    use crate::sync::trace::{self, Action};
+
+    #[test]
+    fn sends_and_receives_are_steps_at_the_callers_line() {
+        loom::model(|| {
+            trace::start();
+            let (sender, receiver) = unbounded::<u8>();
+            let created = line!() - 1;
+            assert!(receiver.try_recv().is_err());
+            sender.send(7).unwrap();
+            let sent = line!() - 1;
+            assert_eq!(receiver.recv(), Ok(7));
+            let received = line!() - 1;
+            drop(sender);
+            let recorded = trace::snapshot();
+            trace::stop();
+            let steps: Vec<(String, Option<u32>)> = recorded
+                .events
+                .iter()
+                .map(|event| {
+                    let what = match event.action {
+                        Action::Send { delivered, .. } => format!("send {delivered}"),
+                        Action::Recv { got, .. } => format!("recv {got}"),
+                        Action::Close { .. } => "close".to_owned(),
+                        ref other => format!("{other:?}"),
+                    };
+                    let here = event.site.filter(|site| site.file == file!());
+                    (what, here.map(|site| site.line))
+                })
+                .collect();
+            let expected = [
+                ("send true".to_owned(), Some(sent)),
+                ("recv true".to_owned(), Some(received)),
+                ("close".to_owned(), None),
+            ];
+            assert_eq!(steps, expected, "{:#?}", recorded.events);
+            let channel = &recorded.objects[0];
+            assert_eq!(channel.created.map(|site| site.line), Some(created));
+        });
+    }
+}

@@ -141,3 +141,42 @@ impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
         fmt::Display::fmt(&**self, f)
     }
 }
+
+/// The checker's trace of the facade: a lock, a wait and a notification are steps at the
+/// caller's `file:line`, as with the shim's own `Mutex` and `Condvar`.
+#[cfg(all(test, loom))]
+mod trace_tests {
+    use super::super::{Condvar, Mutex};
+    use crate::sync::trace::{self, Action};
+
+    #[test]
+    fn locks_and_notifications_are_steps_at_the_callers_line() {
+        loom::model(|| {
+            trace::start();
+            let (mutex, condvar) = (Mutex::new(0), Condvar::new());
+            *mutex.lock() += 1;
+            let locked = line!() - 1;
+            assert!(!condvar.notify_one());
+            let notified = line!() - 1;
+            let recorded = trace::snapshot();
+            trace::stop();
+            let sites: Vec<Option<u32>> = recorded
+                .events
+                .iter()
+                .filter(|event| matches!(event.action, Action::Lock { .. } | Action::Notify { .. }))
+                .map(|event| {
+                    event
+                        .site
+                        .filter(|site| site.file == file!())
+                        .map(|site| site.line)
+                })
+                .collect();
+            assert_eq!(
+                sites,
+                [Some(locked), Some(notified)],
+                "{:#?}",
+                recorded.events
+            );
+        });
+    }
+}
