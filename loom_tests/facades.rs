@@ -70,6 +70,36 @@ fn crossbeam_zero_capacity_send_returns_once_taken() {
     );
 }
 
+/// A rendezvous's `try_send` hands its message to a receiver waiting in `select!` (as
+/// threadfin's pool hands a job to an idle worker): it fails only while no receiver waits.
+#[test]
+fn crossbeam_zero_capacity_try_send_reaches_a_waiting_select() {
+    check(
+        "crossbeam_zero_capacity_try_send_reaches_a_waiting_select",
+        SMALL_MODEL,
+        || {
+            let (tx, rx) = channel::bounded::<u8>(0);
+            let (_open, other) = channel::unbounded::<u8>();
+            let worker = thread::spawn(move || {
+                select! {
+                    recv(other) -> message => message,
+                    recv(rx) -> message => message,
+                }
+            });
+            let mut job = 1;
+            loop {
+                match tx.try_send(job) {
+                    Ok(()) => break,
+                    Err(TrySendError::Full(back)) => job = back,
+                    Err(TrySendError::Disconnected(_)) => unreachable!("the worker holds rx"),
+                }
+                thread::yield_now();
+            }
+            assert_eq!(worker.join().unwrap(), Ok(1));
+        },
+    );
+}
+
 /// Two receivers on two threads: every message goes to exactly one of them (none lost, none
 /// twice), and both learn of the close when the last sender goes, however many were asleep.
 #[test]

@@ -90,7 +90,9 @@ pub(super) struct State<T> {
     taken: u64,
     /// Messages a `Select` has claimed for its caller and not yet taken: not for others.
     reserved: usize,
-    /// Receivers asleep in `recv`: with capacity 0, `try_send` succeeds only if one is.
+    /// Receivers waiting for a message: asleep in `recv` or in a `Select`, or pausing in a
+    /// timed receive. With capacity 0, `try_send` succeeds only if one is (crossbeam hands
+    /// the message to a waiting receiver).
     blocked_receivers: usize,
     /// `Select`s asleep on this channel among others, to be woken when it changes.
     watchers: Vec<Arc<Signal>>,
@@ -233,16 +235,33 @@ impl<T> Shared<T> {
         value
     }
 
-    /// Adds `signal` to the `Select`s woken when the channel changes.
+    /// Adds `signal` to the `Select`s woken when the channel changes; the `Select` counts as
+    /// a waiting receiver meanwhile.
     pub(super) fn watch(&self, signal: &Arc<Signal>) {
-        lock(&self.state).watchers.push(Arc::clone(signal));
+        let mut state = lock(&self.state);
+        state.watchers.push(Arc::clone(signal));
+        state.blocked_receivers += 1;
     }
 
     /// Removes `signal` from the watchers.
     pub(super) fn unwatch(&self, signal: &Arc<Signal>) {
-        lock(&self.state)
+        let mut state = lock(&self.state);
+        state
             .watchers
             .retain(|watcher| !Arc::ptr_eq(watcher, signal));
+        state.blocked_receivers -= 1;
+    }
+
+    /// A timed receive's pause: lets time pass, counted meanwhile as a waiting receiver on a
+    /// rendezvous channel, so that a `try_send` may hand it a message then.
+    fn pause_as_waiting_receiver(&self) {
+        if self.cap != Some(0) {
+            let_time_pass();
+            return;
+        }
+        lock(&self.state).blocked_receivers += 1;
+        let_time_pass();
+        lock(&self.state).blocked_receivers -= 1;
     }
 
     /// The number of messages in the channel, as crossbeam counts them (a rendezvous holds
@@ -324,8 +343,8 @@ impl<T> Sender<T> {
     ///
     /// # Errors
     ///
-    /// [`TrySendError::Full`] if the channel is full (capacity 0: unless a receiver is
-    /// asleep in `recv`), [`TrySendError::Disconnected`] if every receiver is gone; both hold
+    /// [`TrySendError::Full`] if the channel is full (capacity 0: unless a receiver waits in
+    /// `recv`, in a `Select` or in a timed receive's pause), [`TrySendError::Disconnected`] if every receiver is gone; both hold
     /// `value`.
     #[track_caller]
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
@@ -481,7 +500,7 @@ impl<T> Receiver<T> {
         let _ = timeout;
         let received = match self.try_recv() {
             Err(TryRecvError::Empty) => {
-                let_time_pass();
+                self.shared.pause_as_waiting_receiver();
                 self.try_recv()
             }
             received => received,

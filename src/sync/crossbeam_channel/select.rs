@@ -23,7 +23,8 @@ pub(super) trait Selectable {
     fn reserve(&self) -> Option<bool>;
     /// Gives back an unused claim.
     fn release(&self);
-    /// Fires `signal` on every change of the channel, until [`unwatch`](Self::unwatch).
+    /// Fires `signal` on every change of the channel, and counts the `Select` as a receiver
+    /// waiting on it, until [`unwatch`](Self::unwatch).
     fn watch(&self, signal: &Arc<Signal>);
     /// Stops firing `signal`.
     fn unwatch(&self, signal: &Arc<Signal>);
@@ -203,7 +204,16 @@ impl<'a> Select<'a> {
         if let Some(operation) = self.look() {
             return Ok(operation);
         }
+        // Waiting on the channels while time passes (a rendezvous's `try_send` may hand this
+        // `Select` a message meanwhile); nobody sleeps on the signal.
+        let signal = Arc::new(Signal::new());
+        for handle in &self.handles {
+            handle.watch(&signal);
+        }
         let_time_pass();
+        for handle in &self.handles {
+            handle.unwatch(&signal);
+        }
         self.look().ok_or(SelectTimeoutError)
     }
 
