@@ -12,6 +12,7 @@ mod support;
 
 use std::time::Duration;
 
+use loom::sync::atomic::{AtomicBool, Ordering};
 use loom::thread;
 
 use support::{check, SMALL_MODEL};
@@ -198,6 +199,61 @@ fn crossbeam_select_wakes_for_either_channel() {
                 rx1.recv_timeout(Duration::from_secs(1)),
                 Err(RecvTimeoutError::Disconnected)
             );
+        },
+    );
+}
+
+/// `recv_timeout` never hangs: a worker that polls its stop flag between timed receives
+/// (as poolite's workers do) sees the flag and stops, though the channel stays open and
+/// empty; a message sent meanwhile is received, not lost.
+#[test]
+fn crossbeam_recv_timeout_lets_a_polling_worker_stop() {
+    check(
+        "crossbeam_recv_timeout_lets_a_polling_worker_stop",
+        SMALL_MODEL,
+        || {
+            let (tx, rx) = channel::unbounded::<u8>();
+            let stop = loom::sync::Arc::new(AtomicBool::new(false));
+            let stop_seen = loom::sync::Arc::clone(&stop);
+            let worker = thread::spawn(move || {
+                let mut received = Vec::new();
+                while !stop_seen.load(Ordering::SeqCst) {
+                    match rx.recv_timeout(Duration::from_millis(100)) {
+                        Ok(n) => received.push(n),
+                        Err(RecvTimeoutError::Timeout) => {}
+                        Err(RecvTimeoutError::Disconnected) => unreachable!("tx is alive"),
+                    }
+                }
+                received.extend(rx.try_iter());
+                received
+            });
+            tx.send(1).unwrap();
+            stop.store(true, Ordering::SeqCst);
+            assert_eq!(worker.join().unwrap(), [1]);
+        },
+    );
+}
+
+/// parking_lot's timed wait never hangs: a waiter that rechecks its condition after each
+/// `wait_for` sees it become true though nobody notifies (a pool that relies on its
+/// timeout to notice a change).
+#[test]
+fn parking_lot_wait_for_lets_a_polling_waiter_see_the_change() {
+    check(
+        "parking_lot_wait_for_lets_a_polling_waiter_see_the_change",
+        SMALL_MODEL,
+        || {
+            let shared = loom::sync::Arc::new((Mutex::new(false), Condvar::new()));
+            let other = loom::sync::Arc::clone(&shared);
+            let waiter = thread::spawn(move || {
+                let (ready, condvar) = &*other;
+                let mut guard = ready.lock();
+                while !*guard {
+                    let _ = condvar.wait_for(&mut guard, Duration::from_millis(100));
+                }
+            });
+            *shared.0.lock() = true;
+            waiter.join().unwrap();
         },
     );
 }
