@@ -39,7 +39,9 @@
 //! What the model covers, with crossbeam's semantics:
 //!
 //! - [`bounded`]`(n)` (at most `n` messages), `bounded(0)` (a rendezvous: `send` returns once
-//!   a receiver has taken the message), [`unbounded`];
+//!   a receiver has taken the message; `try_send` succeeds only while a receiver waits, in
+//!   `recv`, in a `Select` or in a timed receive, as threadfin's hand-off to an idle worker
+//!   needs), [`unbounded`];
 //! - [`Sender`] and [`Receiver`] are both `Clone + Send + Sync` (many producers, many
 //!   consumers); `send`, `recv`, `try_send`, `try_recv`, `send_timeout`, `recv_timeout`,
 //!   `send_deadline`, `recv_deadline`, `len`, `is_empty`, `is_full`, `capacity`,
@@ -70,8 +72,9 @@
 //! at once would make a polling loop spin without letting the other threads run. So under the
 //! checkers, `recv_timeout`, `send_timeout`, the `*_deadline` calls and `select_timeout` (and
 //! `select!`'s `default(timeout)`) do this: if the operation can complete now, it does; if
-//! not, the thread yields to the model's scheduler (every other thread may take steps), tries
-//! once more, and then returns the timeout error. Every outcome this produces can happen on
+//! not, the thread yields to the model's scheduler (every other thread may take steps; a
+//! receiver counts as waiting meanwhile, so a rendezvous's `try_send` may hand it a message),
+//! tries once more, and then returns the timeout error. Every outcome this produces can happen on
 //! real threads (a thread may be descheduled for longer than any timeout), so it adds no
 //! false alarm; what it cannot show is a message arriving after many other steps within one
 //! timeout, which only hides behaviour (a timeout too long to matter). The duration itself is
