@@ -176,7 +176,7 @@ fn crossbeam_select_wakes_for_either_channel() {
             let (tx1, rx1) = channel::unbounded::<u8>();
             let (tx2, rx2) = channel::unbounded::<u8>();
             let nothing = select! {
-                recv(rx1) -> _message => false,
+                recv(rx1) -> _message => { false }
                 recv(rx2) -> _message => false,
                 default => true,
             };
