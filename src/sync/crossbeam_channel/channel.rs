@@ -151,7 +151,7 @@ impl<T> Shared<T> {
     }
 
     /// Sends `value` if that needs no waiting: room in the channel (capacity 0: a receiver
-    /// asleep in `recv`), or every receiver gone.
+    /// waiting, and no other offer before it), or every receiver gone.
     fn try_put(
         &self,
         state: &mut State<T>,
