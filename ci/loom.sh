@@ -13,13 +13,17 @@ cd "$(dirname "$0")/.."
 # the release profile.
 export RUSTFLAGS="--cfg loom -C overflow-checks=on -D warnings"
 export CARGO_TARGET_DIR="${LOOM_TARGET_DIR:-target-loom}"
+# The facades of crossbeam-channel and parking_lot (src/sync/) and their models
+# (loom_tests/facades.rs) are behind these features; every command below has them on, so all
+# share one build of webpool.
+features=(--features webpool/crossbeam-channel,webpool/parking_lot)
 
 # Lints first: the code built only under `cfg(loom)` (the shim's loom half, the models) is
 # invisible to the test gate's clippy.
-echo "== cargo clippy --workspace --all-targets -- -D warnings (RUSTFLAGS=\"$RUSTFLAGS\")"
-cargo clippy --workspace --all-targets -- -D warnings
-cargo test --release --no-run
-cargo test --release --no-run -p webpool-verdicts
+echo "== cargo clippy --workspace --all-targets ${features[*]} -- -D warnings (RUSTFLAGS=\"$RUSTFLAGS\")"
+cargo clippy --workspace --all-targets "${features[@]}" -- -D warnings
+cargo test --release --no-run "${features[@]}"
+cargo test --release --no-run -p webpool-verdicts "${features[@]}"
 start=$(date +%s)
 log=$(mktemp)
 # Each model that passes appends its line here too (loom_tests/support.rs), whole: counted
@@ -28,13 +32,13 @@ export WEBPOOL_LOOM_REPORT
 WEBPOOL_LOOM_REPORT=$(mktemp)
 trap 'rm -f "$log" "$WEBPOOL_LOOM_REPORT"' EXIT
 # --nocapture: each model prints "loom model NAME: N interleavings, preemption bound B".
-if ! cargo test --release -- --nocapture 2>&1 | tee "$log"; then
+if ! cargo test --release "${features[@]}" -- --nocapture 2>&1 | tee "$log"; then
     echo "loom suite FAILED after $(( $(date +%s) - start ))s" >&2
     exit 1
 fi
 # The checker's verdict matrix: every pool of the catalog, and the Rust Book's three stages of
 # the pool (checks/book-*), against every check of webpool::check; each prints its card.
-if ! cargo test --release -p webpool-verdicts -- --nocapture 2>&1 | tee -a "$log"; then
+if ! cargo test --release -p webpool-verdicts "${features[@]}" -- --nocapture 2>&1 | tee -a "$log"; then
     echo "verdict matrix FAILED after $(( $(date +%s) - start ))s" >&2
     exit 1
 fi

@@ -5,7 +5,8 @@
 #
 # - cargo-mutants' generic ones (function bodies, operators) over src/pool/ (tested by the
 #   models that drive the pool: loom_pool, loom_server, and the wait list's own model in the
-#   library's tests) and src/sync/mpsc.rs (loom_channel);
+#   library's tests), src/sync/mpsc.rs (loom_channel) and the facades of crossbeam-channel and
+#   parking_lot, src/sync/{crossbeam_channel,parking_lot}/ (loom_facades);
 # - the protocol mutants of scripts/mutants/protocol/*.patch: the bugs a reviewer fears in this code
 #   (a fence removed, an ordering weakened, a wake-up dropped, a check moved across a
 #   registration), each a patch whose header says which fear it encodes. A patch that no longer
@@ -20,7 +21,7 @@
 # binary (loom_tests/support.rs), and cargo test stops at the first failing binary.
 #
 # Usage: bash scripts/mutants.sh [cargo|protocol|all] [extra cargo-mutants args...]
-#   cargo     cargo-mutants over src/pool/ and src/sync/mpsc.rs
+#   cargo     cargo-mutants over src/pool/, src/sync/mpsc.rs and the facades
 #   protocol  the patches of scripts/mutants/protocol/
 #   all       both (the default)
 # Extra arguments go to cargo-mutants (e.g. `--re wait_list` to run a few, `--list` to list).
@@ -32,7 +33,7 @@
 # MUTANTS_RECHECK_LISTED=1 (stage 2 for the mutants scripts/mutants/equivalent.txt lists too:
 # by default they meet stage 1 only, since an earlier run already took each through the full
 # suite, and stage 2 costs minutes per mutant).
-# Results: $MUTANTS_OUT/{pool,mpsc}/mutants.out/ (cargo-mutants' caught.txt, missed.txt,
+# Results: $MUTANTS_OUT/{pool,mpsc,facades}/mutants.out/ (cargo-mutants' caught.txt, missed.txt,
 # timeout.txt, unviable.txt) and $MUTANTS_OUT/protocol.txt (one line per patch). Mutants known
 # to be equivalent are listed, with reasons, in scripts/mutants/equivalent.txt.
 set -euo pipefail
@@ -89,11 +90,18 @@ elapsed() { echo "$(($(date +%s) - start))s"; }
 # library's own (the wait list's model). They test both the pool's generic mutants and the
 # protocol mutants.
 pool_models=(lib loom_pool loom_server)
+# The facades' models (scripts/mutants/protocol/facade-*.patch are tested by these alone).
+facade_models=(loom_facades)
+
+# Every build of this script has the facades' features on (loom_facades requires them), so
+# that all stages share one build of the dependencies.
+features=(--features crossbeam-channel,parking_lot)
 
 # The files cargo-mutants mutates, per stage: the pool's against `pool_models`, the channel's
 # against its own model and the library's trace tests.
 pool_files='src/pool/*.rs'
 mpsc_files=src/sync/mpsc.rs
+facade_files=('src/sync/crossbeam_channel/*.rs' 'src/sync/parking_lot/*.rs')
 
 # test_target_args TARGETS... : cargo's arguments selecting these test binaries, one per line;
 # `lib` is the library's own tests (under loom: the wait list's model, src/pool/wait_list.rs,
@@ -122,7 +130,8 @@ cargo_mutants() {
     # takes this script's own target folders (target-mutants/, gigabytes) along.
     local args=(--gitignore true --no-shuffle --profile release --output "$out/$name"
         --exclude-re 'tests::' --exclude-re 'src/pool/error\.rs.*(fmt|source|from)'
-        --exclude-re 'src/sync/mpsc\.rs.*fmt -> fmt::Result')
+        --exclude-re 'src/sync/mpsc\.rs.*fmt -> fmt::Result'
+        --exclude-re 'src/sync/(crossbeam_channel|parking_lot)/.*fmt -> fmt::Result' "${features[@]}")
     local file
     for file in "$@"; do args+=(--file "$file"); done
     # --cargo-arg, not --cargo-test-arg: the build step (`cargo test --no-run`) too builds only
@@ -176,10 +185,10 @@ run_models() {
     local status=0
     if [ -n "$bound" ]; then
         LOOM_MAX_PREEMPTIONS=$bound timeout -k 10 "$limit" \
-            cargo test --release --manifest-path "$scratch/Cargo.toml" "${test_args[@]}" || status=$?
+            cargo test --release --manifest-path "$scratch/Cargo.toml" "${features[@]}" "${test_args[@]}" || status=$?
     else
         env -u LOOM_MAX_PREEMPTIONS timeout -k 10 "$limit" \
-            cargo test --release --manifest-path "$scratch/Cargo.toml" "${test_args[@]}" || status=$?
+            cargo test --release --manifest-path "$scratch/Cargo.toml" "${features[@]}" "${test_args[@]}" || status=$?
     fi
     return "$status"
 }
@@ -207,13 +216,11 @@ protocol_mutants() {
     done
     [ "$bad" = 0 ] || exit 1
     echo "== protocol mutants: baseline (unmutated) =="
-    if ! run_models "$quick_bound" 600 "${pool_models[@]}" >"$logs/baseline.log" 2>&1; then
+    if ! run_models "$quick_bound" 600 "${pool_models[@]}" "${facade_models[@]}" >"$logs/baseline.log" 2>&1; then
         echo "the unmutated models fail at bound $quick_bound: see $logs/baseline.log" >&2
         exit 1
     fi
     [ "${MUTANTS_RESUME:-0}" = 1 ] || : >"$results"
-    local build_args
-    mapfile -t build_args < <(test_target_args "${pool_models[@]}")
     for patch in "${patches[@]}"; do
         local name
         name=$(basename "$patch" .patch)
@@ -224,18 +231,23 @@ protocol_mutants() {
             continue
         fi
         (cd "$scratch" && git apply "$root/$patch")
+        # A facade's patch meets the facades' models; every other patch, the pool's.
+        local models=("${pool_models[@]}")
+        [[ "$name" == facade-* ]] && models=("${facade_models[@]}")
+        local build_args
+        mapfile -t build_args < <(test_target_args "${models[@]}")
         local t0 outcome status=0 log="$logs/$name.log"
         t0=$(date +%s)
         if ! cargo test --release --no-run --manifest-path "$scratch/Cargo.toml" \
-            "${build_args[@]}" >"$log" 2>&1; then
+            "${features[@]}" "${build_args[@]}" >"$log" 2>&1; then
             outcome=unviable
         else
-            run_models "$quick_bound" 600 "${pool_models[@]}" >>"$log" 2>&1 || status=$?
+            run_models "$quick_bound" 600 "${models[@]}" >>"$log" 2>&1 || status=$?
             if [ "$status" = 0 ] && [ "$recheck_listed" != 1 ] && listed_mutants | grep -qx "$name"; then
                 outcome=survived-listed
             elif [ "$status" = 0 ]; then
                 echo "-- stage 2 (full bounds)" >>"$log"
-                run_models "" "$full_timeout" "${pool_models[@]}" >>"$log" 2>&1 || status=$?
+                run_models "" "$full_timeout" "${models[@]}" >>"$log" 2>&1 || status=$?
                 case "$status" in
                     0) outcome=survived ;;
                     124 | 137) outcome=timeout ;;
@@ -268,7 +280,8 @@ protocol_mutants() {
 # if nobody had looked at it, as a patch that no longer applies stops the protocol stage.
 check_listed_names() {
     local current listed stale=0
-    current=$(cargo mutants --list --gitignore true --file "$pool_files" --file "$mpsc_files")
+    current=$(cargo mutants --list --gitignore true "${features[@]}" --file "$pool_files" \
+        --file "$mpsc_files" --file "${facade_files[0]}" --file "${facade_files[1]}")
     while IFS= read -r listed; do
         [[ "$listed" == src/* ]] || continue
         if ! grep -qxF "$listed" <<<"$current"; then
@@ -284,6 +297,7 @@ if [ "$mode" = cargo ] || [ "$mode" = all ]; then
     check_listed_names
     cargo_mutants pool "${pool_models[*]}" "$pool_files"
     cargo_mutants mpsc "loom_channel lib" "$mpsc_files"
+    cargo_mutants facades "${facade_models[*]}" "${facade_files[@]}"
 fi
 if [ "$mode" = protocol ] || [ "$mode" = all ]; then
     protocol_mutants

@@ -48,7 +48,13 @@ compile_error!(
 );
 
 pub mod atomic;
+// Facades of crates real pools use (their features, off by default): the crate itself in a
+// normal build, a loom- or shuttle-backed model with the same API under the checkers.
+#[cfg(feature = "crossbeam-channel")]
+pub mod crossbeam_channel;
 pub mod mpsc;
+#[cfg(feature = "parking_lot")]
+pub mod parking_lot;
 #[cfg(loom)]
 pub mod spurious;
 pub mod thread;
