@@ -48,6 +48,9 @@ pub enum ObjectKind {
     Condvar,
     /// An `mpsc` channel: named `ch1`, ...
     Channel,
+    /// An `RwLock`: named `RW1`, ... (its write side is recorded as `Lock`/`Unlock`, its read
+    /// side as `ReadLock`/`ReadUnlock`).
+    RwLock,
 }
 
 /// A synchronisation object the execution created, with where it was created.
@@ -88,6 +91,16 @@ pub enum Action {
     },
     /// Released lock `lock`.
     Unlock {
+        /// The lock.
+        lock: usize,
+    },
+    /// Acquired `RwLock` `lock` for reading (shared: other readers may hold it too).
+    ReadLock {
+        /// The lock.
+        lock: usize,
+    },
+    /// Released a read lock on `RwLock` `lock`.
+    ReadUnlock {
         /// The lock.
         lock: usize,
     },
@@ -320,6 +333,7 @@ mod recorder {
             ObjectKind::Lock => "L",
             ObjectKind::Condvar => "C",
             ObjectKind::Channel => "ch",
+            ObjectKind::RwLock => "RW",
         };
         state.trace.objects.push(Object {
             kind,
