@@ -63,6 +63,8 @@ pub(crate) use atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
 mod barrier;
 mod once;
 mod rwlock;
+#[cfg(loom)]
+mod scope;
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use once::{Once, OnceLock, OnceState};
 pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};

@@ -426,6 +426,16 @@ mod recorder {
         Some(child)
     }
 
+    /// The trace's name for loom thread `id` (`worker 0`, `main`, ...), if it has one.
+    pub(crate) fn label_of(id: loom::thread::ThreadId) -> Option<String> {
+        if !recording() {
+            return None;
+        }
+        let state = state();
+        let index = *state.by_loom_id.as_ref()?.get(&id)?;
+        state.trace.threads.get(index).cloned()
+    }
+
     /// Called first thing on a new thread: binds the calling loom thread to `child`.
     pub(crate) fn enter(child: Option<usize>) {
         let Some(child) = child else { return };
