@@ -5,11 +5,14 @@
 #
 # - cargo-mutants' generic ones (function bodies, operators) over src/pool/ (tested by the
 #   models that drive the pool: loom_pool, loom_server, and the wait list's own model in the
-#   library's tests) and src/sync/mpsc.rs (loom_channel);
+#   library's tests), src/sync/mpsc.rs (loom_channel), and the shim's std types that it builds
+#   itself under loom, `sync_files` (loom_sync_types);
 # - the protocol mutants of scripts/mutants/protocol/*.patch: the bugs a reviewer fears in this code
 #   (a fence removed, an ordering weakened, a wake-up dropped, a check moved across a
 #   registration), each a patch whose header says which fear it encodes. A patch that no longer
-#   applies stops the run: regenerate it against the new code.
+#   applies stops the run: regenerate it against the new code. The `sync-*` patches break the
+#   shim's std types (RwLock, Barrier, Once, scope, park) and are run against loom_sync_types
+#   alone; the others against the pool's models.
 #
 # Every mutant runs in two stages. Stage 1 runs the models at a preemption bound of
 # $MUTANTS_QUICK_BOUND (default 1): most mutants die there in seconds. Stage 2 re-runs the
@@ -20,7 +23,7 @@
 # binary (loom_tests/support.rs), and cargo test stops at the first failing binary.
 #
 # Usage: bash scripts/mutants.sh [cargo|protocol|all] [extra cargo-mutants args...]
-#   cargo     cargo-mutants over src/pool/ and src/sync/mpsc.rs
+#   cargo     cargo-mutants over src/pool/, src/sync/mpsc.rs and `sync_files`
 #   protocol  the patches of scripts/mutants/protocol/
 #   all       both (the default)
 # Extra arguments go to cargo-mutants (e.g. `--re wait_list` to run a few, `--list` to list).
@@ -32,7 +35,7 @@
 # MUTANTS_RECHECK_LISTED=1 (stage 2 for the mutants scripts/mutants/equivalent.txt lists too:
 # by default they meet stage 1 only, since an earlier run already took each through the full
 # suite, and stage 2 costs minutes per mutant).
-# Results: $MUTANTS_OUT/{pool,mpsc}/mutants.out/ (cargo-mutants' caught.txt, missed.txt,
+# Results: $MUTANTS_OUT/{pool,mpsc,sync}/mutants.out/ (cargo-mutants' caught.txt, missed.txt,
 # timeout.txt, unviable.txt) and $MUTANTS_OUT/protocol.txt (one line per patch). Mutants known
 # to be equivalent are listed, with reasons, in scripts/mutants/equivalent.txt.
 set -euo pipefail
@@ -89,11 +92,16 @@ elapsed() { echo "$(($(date +%s) - start))s"; }
 # library's own (the wait list's model). They test both the pool's generic mutants and the
 # protocol mutants.
 pool_models=(lib loom_pool loom_server)
+# The models of the shim's std types (RwLock, Barrier, Once/OnceLock, thread::scope, park): they
+# test the `sync_files` mutants and the `sync-*` protocol patches.
+sync_models=(loom_sync_types)
 
 # The files cargo-mutants mutates, per stage: the pool's against `pool_models`, the channel's
 # against its own model and the library's trace tests.
 pool_files='src/pool/*.rs'
 mpsc_files=src/sync/mpsc.rs
+# The std types the shim builds itself under loom (its RwLock wraps loom's, with tracing).
+sync_files=(src/sync/rwlock.rs src/sync/barrier.rs src/sync/once.rs src/sync/scope.rs)
 
 # test_target_args TARGETS... : cargo's arguments selecting these test binaries, one per line;
 # `lib` is the library's own tests (under loom: the wait list's model, src/pool/wait_list.rs,
@@ -207,16 +215,18 @@ protocol_mutants() {
     done
     [ "$bad" = 0 ] || exit 1
     echo "== protocol mutants: baseline (unmutated) =="
-    if ! run_models "$quick_bound" 600 "${pool_models[@]}" >"$logs/baseline.log" 2>&1; then
+    if ! run_models "$quick_bound" 600 "${pool_models[@]}" "${sync_models[@]}" >"$logs/baseline.log" 2>&1; then
         echo "the unmutated models fail at bound $quick_bound: see $logs/baseline.log" >&2
         exit 1
     fi
     [ "${MUTANTS_RESUME:-0}" = 1 ] || : >"$results"
-    local build_args
-    mapfile -t build_args < <(test_target_args "${pool_models[@]}")
     for patch in "${patches[@]}"; do
         local name
         name=$(basename "$patch" .patch)
+        # The models that test this patch: the shim's std types' for `sync-*`, else the pool's.
+        local models=("${pool_models[@]}") build_args
+        [[ "$name" == sync-* ]] && models=("${sync_models[@]}")
+        mapfile -t build_args < <(test_target_args "${models[@]}")
         if [[ ! "$name" =~ ${MUTANTS_PROTOCOL_RE:-.} ]]; then
             continue
         fi
@@ -230,12 +240,12 @@ protocol_mutants() {
             "${build_args[@]}" >"$log" 2>&1; then
             outcome=unviable
         else
-            run_models "$quick_bound" 600 "${pool_models[@]}" >>"$log" 2>&1 || status=$?
+            run_models "$quick_bound" 600 "${models[@]}" >>"$log" 2>&1 || status=$?
             if [ "$status" = 0 ] && [ "$recheck_listed" != 1 ] && listed_mutants | grep -qx "$name"; then
                 outcome=survived-listed
             elif [ "$status" = 0 ]; then
                 echo "-- stage 2 (full bounds)" >>"$log"
-                run_models "" "$full_timeout" "${pool_models[@]}" >>"$log" 2>&1 || status=$?
+                run_models "" "$full_timeout" "${models[@]}" >>"$log" 2>&1 || status=$?
                 case "$status" in
                     0) outcome=survived ;;
                     124 | 137) outcome=timeout ;;
@@ -268,7 +278,10 @@ protocol_mutants() {
 # if nobody had looked at it, as a patch that no longer applies stops the protocol stage.
 check_listed_names() {
     local current listed stale=0
-    current=$(cargo mutants --list --gitignore true --file "$pool_files" --file "$mpsc_files")
+    local sync_args=() file
+    for file in "${sync_files[@]}"; do sync_args+=(--file "$file"); done
+    current=$(cargo mutants --list --gitignore true --file "$pool_files" --file "$mpsc_files" \
+        "${sync_args[@]}")
     while IFS= read -r listed; do
         [[ "$listed" == src/* ]] || continue
         if ! grep -qxF "$listed" <<<"$current"; then
@@ -284,6 +297,7 @@ if [ "$mode" = cargo ] || [ "$mode" = all ]; then
     check_listed_names
     cargo_mutants pool "${pool_models[*]}" "$pool_files"
     cargo_mutants mpsc "loom_channel lib" "$mpsc_files"
+    cargo_mutants sync "${sync_models[*]}" "${sync_files[@]}"
 fi
 if [ "$mode" = protocol ] || [ "$mode" = all ]; then
     protocol_mutants
