@@ -7,7 +7,8 @@
 //! generation number under a `Mutex`, and a `Condvar` the waiters sleep on until the last
 //! arrival starts the next generation. Its steps show in the checker's traces as the lock,
 //! wait and notify of a `Mutex` and `Condvar` created where the `Barrier` was, with the
-//! `file:line` of the `Barrier::wait` call.
+//! `file:line` of the `Barrier::wait` call. Its `new` is not `const`, as std's is (loom's
+//! objects belong to one model execution, so a `static` of one cannot exist).
 
 #[cfg(not(any(loom, shuttle)))]
 pub use std::sync::{Barrier, BarrierWaitResult};

@@ -13,8 +13,8 @@
 //! Under loom, a `Once`'s steps show in the checker's traces as the lock, wait and notify of a
 //! `Mutex` and `Condvar` created where the `Once` (or `OnceLock`) was, with the `file:line` of
 //! the `call_once`/`get_or_init`/`set` call. Unlike std's, `Once::new` and `OnceLock::new` are
-//! not `const` (loom's objects exist only inside a model run), so a `static` of either does not
-//! build under loom: make it a field, or a `thread_local!` of the model.
+//! not `const` under loom, so a `static` of either does not build there: loom's objects belong
+//! to one model execution, and a `static` would outlive it.
 
 #[cfg(not(any(loom, shuttle)))]
 pub use std::sync::{Once, OnceLock, OnceState};

@@ -5,8 +5,9 @@
 //! wrap `loom::sync::RwLock`, which loom models (readers share the lock, a writer excludes
 //! everyone), and record each acquisition and release with the caller's `file:line`, as the
 //! shim's `Mutex` does: a write lock as `locks RW1`, a read lock as `read-locks RW1`. loom's
-//! `RwLock` never poisons, so neither does this one. Built with `--cfg shuttle` they are
-//! `shuttle::sync`'s.
+//! `RwLock` never poisons, so neither does this one; and its `new` is not `const`, as std's is
+//! (loom's objects belong to one model execution, so a `static` of one cannot exist). Built
+//! with `--cfg shuttle` they are `shuttle::sync`'s.
 
 #[cfg(not(any(loom, shuttle)))]
 pub use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
