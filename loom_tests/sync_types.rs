@@ -3,7 +3,9 @@
 //! `webpool::sync` hands them out under `--cfg loom` (loom's `RwLock`, traced; the others built
 //! on the shim's traced `Mutex` and `Condvar`, or wrapped). Each model checks one property a
 //! pool relies on, in every interleaving; each has a deliberately broken variant under
-//! `scripts/mutants/protocol/sync-*.patch` that it fails.
+//! `scripts/mutants/protocol/sync-*.patch` that it fails. The `..._spurious_wake_up` models run
+//! a model again with each `Condvar::wait` in turn returning spuriously (the shim's `spurious`
+//! mode), which loom alone never does: they catch an `if` where a `while` belongs.
 //!
 //! Counts kept about the model's run (how many executions reached some case) are std atomics,
 //! outside what loom explores: a loom atomic would add interleavings and start over with each
@@ -22,7 +24,7 @@ use loom::cell::UnsafeCell;
 use loom::sync::atomic::{AtomicBool, Ordering};
 use support::{check, SMALL_MODEL};
 use webpool::sync::thread::{Scope, ScopedJoinHandle, Thread};
-use webpool::sync::{thread, Arc, Barrier, Mutex, Once, OnceLock, RwLock};
+use webpool::sync::{spurious, thread, Arc, Barrier, Mutex, Once, OnceLock, RwLock};
 use webpool::sync::{BarrierWaitResult, OnceState, RwLockReadGuard, RwLockWriteGuard};
 
 /// Every name the std and shuttle builds of the shim export for these types, here too (a type
@@ -152,28 +154,61 @@ fn barrier_lets_nobody_through_before_all_arrive() {
     check(
         "barrier_lets_nobody_through_before_all_arrive",
         SMALL_MODEL,
-        || {
-            let barrier = Arc::new(Barrier::new(3));
-            let arrived = StdArc::new(StdAtomicUsize::new(0));
-            let party = {
-                let (barrier, arrived) = (Arc::clone(&barrier), StdArc::clone(&arrived));
-                move || {
-                    arrived.fetch_add(1, StdOrdering::SeqCst);
-                    barrier.wait();
-                    assert_eq!(
-                        arrived.load(StdOrdering::SeqCst),
-                        3,
-                        "a thread passed the barrier before every party arrived"
-                    );
-                }
-            };
-            let first = thread::spawn(party.clone());
-            let second = thread::spawn(party.clone());
-            party();
-            first.join().unwrap();
-            second.join().unwrap();
-        },
+        three_parties_meet,
     );
+}
+
+/// The same, with each `Condvar::wait` inside the barrier in turn returning spuriously (std
+/// allows it; loom alone never does it): a waiter must check that its round ended, not take
+/// the wake-up for it.
+#[test]
+fn barrier_lets_nobody_through_on_a_spurious_wake_up() {
+    with_each_wait_spurious(
+        "barrier_lets_nobody_through_on_a_spurious_wake_up",
+        three_parties_meet,
+    );
+}
+
+/// Three threads meet at a barrier; each checks, once through, that all three arrived.
+fn three_parties_meet() {
+    let barrier = Arc::new(Barrier::new(3));
+    let arrived = StdArc::new(StdAtomicUsize::new(0));
+    let party = {
+        let (barrier, arrived) = (Arc::clone(&barrier), StdArc::clone(&arrived));
+        move || {
+            arrived.fetch_add(1, StdOrdering::SeqCst);
+            barrier.wait();
+            assert_eq!(
+                arrived.load(StdOrdering::SeqCst),
+                3,
+                "a thread passed the barrier before every party arrived"
+            );
+        }
+    };
+    let first = thread::spawn(party.clone());
+    let second = thread::spawn(party.clone());
+    party();
+    first.join().unwrap();
+    second.join().unwrap();
+}
+
+/// Runs `model` once to count its `Condvar::wait`s (through the shim), then once per wait with
+/// that wait returning spuriously (the shim's `spurious` mode; see `loom_tests/spurious.rs`).
+/// Each run's name is one word (`NAME_wait_2_spurious`), as scripts/mutants.sh reads it.
+fn with_each_wait_spurious(name: &str, model: fn()) {
+    let counted = move || {
+        spurious::begin_execution();
+        model();
+    };
+    spurious::wake_spuriously_at(0);
+    check(&format!("{name}_no_wait_spurious"), SMALL_MODEL, counted);
+    let waits = spurious::most_waits();
+    assert!(waits > 0, "{name}: the model makes no Condvar::wait");
+    for at in 1..=waits {
+        spurious::wake_spuriously_at(at);
+        check(&format!("{name}_wait_{at}_spurious"), SMALL_MODEL, counted);
+    }
+    spurious::wake_spuriously_at(0);
 }
 
 /// Each round of a reused barrier has exactly one leader.
@@ -292,21 +327,34 @@ fn scope_joins_every_thread_before_returning() {
     check(
         "scope_joins_every_thread_before_returning",
         SMALL_MODEL,
-        || {
-            let total = Mutex::new(0);
-            let parts = [1, 2];
-            let length = thread::scope(|scope| {
-                scope.spawn(|| *total.lock().unwrap() += parts[0]);
-                scope.spawn(|| *total.lock().unwrap() += parts[1]);
-                scope.spawn(|| parts.len()).join().unwrap()
-            });
-            assert_eq!(length, 2);
-            assert_eq!(
-                *total.lock().unwrap(),
-                3,
-                "scope returned before every scoped thread finished"
-            );
-        },
+        scoped_threads_add_up,
+    );
+}
+
+/// The same, with the scope's `Condvar::wait` (each, in turn, if there are several) returning
+/// spuriously: `scope` must check that no thread is left, not take the wake-up for it.
+#[test]
+fn scope_joins_every_thread_despite_a_spurious_wake_up() {
+    with_each_wait_spurious(
+        "scope_joins_every_thread_despite_a_spurious_wake_up",
+        scoped_threads_add_up,
+    );
+}
+
+/// Scoped threads add borrowed numbers to a borrowed total, and one returns a value.
+fn scoped_threads_add_up() {
+    let total = Mutex::new(0);
+    let parts = [1, 2];
+    let length = thread::scope(|scope| {
+        scope.spawn(|| *total.lock().unwrap() += parts[0]);
+        scope.spawn(|| *total.lock().unwrap() += parts[1]);
+        scope.spawn(|| parts.len()).join().unwrap()
+    });
+    assert_eq!(length, 2);
+    assert_eq!(
+        *total.lock().unwrap(),
+        3,
+        "scope returned before every scoped thread finished"
     );
 }
 
