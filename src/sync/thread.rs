@@ -81,10 +81,11 @@ mod model {
     #[track_caller]
     pub fn park() {
         let at = Location::caller();
-        trace::block(
-            Blocked::Note("parked, waits for an unpark".to_owned()),
-            Some(at),
-        );
+        // Only when recording: the note is a `String`, and `park` may sit in a hot loop.
+        if trace::recording() {
+            let parked = Blocked::Note("parked, waits for an unpark".to_owned());
+            trace::block(parked, Some(at));
+        }
         loom::thread::park();
         trace::unblock();
         if trace::recording() {
