@@ -5,12 +5,15 @@
 #
 # - cargo-mutants' generic ones (function bodies, operators) over src/pool/ (tested by the
 #   models that drive the pool: loom_pool, loom_server, and the wait list's own model in the
-#   library's tests), src/sync/mpsc.rs (loom_channel) and the facades of crossbeam-channel and
-#   parking_lot, src/sync/{crossbeam_channel,parking_lot}/ (loom_facades);
+#   library's tests), src/sync/mpsc.rs (loom_channel), the facades of crossbeam-channel and
+#   parking_lot, src/sync/{crossbeam_channel,parking_lot}/ (loom_facades), and the shim's std
+#   types that it builds itself under loom, `sync_files` (loom_sync_types);
 # - the protocol mutants of scripts/mutants/protocol/*.patch: the bugs a reviewer fears in this code
 #   (a fence removed, an ordering weakened, a wake-up dropped, a check moved across a
 #   registration), each a patch whose header says which fear it encodes. A patch that no longer
-#   applies stops the run: regenerate it against the new code.
+#   applies stops the run: regenerate it against the new code. The `sync-*` patches break the
+#   shim's std types (RwLock, Barrier, Once, scope, park) and are run against loom_sync_types
+#   alone; the others against the pool's models.
 #
 # Every mutant runs in two stages. Stage 1 runs the models at a preemption bound of
 # $MUTANTS_QUICK_BOUND (default 1): most mutants die there in seconds. Stage 2 re-runs the
@@ -21,7 +24,7 @@
 # binary (loom_tests/support.rs), and cargo test stops at the first failing binary.
 #
 # Usage: bash scripts/mutants.sh [cargo|protocol|all] [extra cargo-mutants args...]
-#   cargo     cargo-mutants over src/pool/, src/sync/mpsc.rs and the facades
+#   cargo     cargo-mutants over src/pool/, src/sync/mpsc.rs, the facades and `sync_files`
 #   protocol  the patches of scripts/mutants/protocol/
 #   all       both (the default)
 # Extra arguments go to cargo-mutants (e.g. `--re wait_list` to run a few, `--list` to list).
@@ -33,7 +36,7 @@
 # MUTANTS_RECHECK_LISTED=1 (stage 2 for the mutants scripts/mutants/equivalent.txt lists too:
 # by default they meet stage 1 only, since an earlier run already took each through the full
 # suite, and stage 2 costs minutes per mutant).
-# Results: $MUTANTS_OUT/{pool,mpsc,facades}/mutants.out/ (cargo-mutants' caught.txt, missed.txt,
+# Results: $MUTANTS_OUT/{pool,mpsc,facades,sync}/mutants.out/ (cargo-mutants' caught.txt, missed.txt,
 # timeout.txt, unviable.txt) and $MUTANTS_OUT/protocol.txt (one line per patch). Mutants known
 # to be equivalent are listed, with reasons, in scripts/mutants/equivalent.txt.
 set -euo pipefail
@@ -92,6 +95,9 @@ elapsed() { echo "$(($(date +%s) - start))s"; }
 pool_models=(lib loom_pool loom_server)
 # The facades' models (scripts/mutants/protocol/facade-*.patch are tested by these alone).
 facade_models=(loom_facades)
+# The models of the shim's std types (RwLock, Barrier, Once/OnceLock, thread::scope, park): they
+# test the `sync_files` mutants and the `sync-*` protocol patches.
+sync_models=(loom_sync_types)
 
 # Every build of this script has the facades' features on (loom_facades requires them), so
 # that all stages share one build of the dependencies.
@@ -102,6 +108,8 @@ features=(--features crossbeam-channel,parking_lot)
 pool_files='src/pool/*.rs'
 mpsc_files=src/sync/mpsc.rs
 facade_files=('src/sync/crossbeam_channel/*.rs' 'src/sync/parking_lot/*.rs')
+# The std types the shim builds itself under loom (its RwLock wraps loom's, with tracing).
+sync_files=(src/sync/rwlock.rs src/sync/barrier.rs src/sync/once.rs src/sync/scope.rs)
 
 # test_target_args TARGETS... : cargo's arguments selecting these test binaries, one per line;
 # `lib` is the library's own tests (under loom: the wait list's model, src/pool/wait_list.rs,
@@ -216,7 +224,7 @@ protocol_mutants() {
     done
     [ "$bad" = 0 ] || exit 1
     echo "== protocol mutants: baseline (unmutated) =="
-    if ! run_models "$quick_bound" 600 "${pool_models[@]}" "${facade_models[@]}" >"$logs/baseline.log" 2>&1; then
+    if ! run_models "$quick_bound" 600 "${pool_models[@]}" "${facade_models[@]}" "${sync_models[@]}" >"$logs/baseline.log" 2>&1; then
         echo "the unmutated models fail at bound $quick_bound: see $logs/baseline.log" >&2
         exit 1
     fi
@@ -231,10 +239,11 @@ protocol_mutants() {
             continue
         fi
         (cd "$scratch" && git apply "$root/$patch")
-        # A facade's patch meets the facades' models; every other patch, the pool's.
-        local models=("${pool_models[@]}")
+        # The models that test this patch: the facades' for `facade-*`, the shim's std types'
+        # for `sync-*`, else the pool's.
+        local models=("${pool_models[@]}") build_args
         [[ "$name" == facade-* ]] && models=("${facade_models[@]}")
-        local build_args
+        [[ "$name" == sync-* ]] && models=("${sync_models[@]}")
         mapfile -t build_args < <(test_target_args "${models[@]}")
         local t0 outcome status=0 log="$logs/$name.log"
         t0=$(date +%s)
@@ -280,8 +289,11 @@ protocol_mutants() {
 # if nobody had looked at it, as a patch that no longer applies stops the protocol stage.
 check_listed_names() {
     local current listed stale=0
+    local sync_args=() file
+    for file in "${sync_files[@]}"; do sync_args+=(--file "$file"); done
     current=$(cargo mutants --list --gitignore true "${features[@]}" --file "$pool_files" \
-        --file "$mpsc_files" --file "${facade_files[0]}" --file "${facade_files[1]}")
+        --file "$mpsc_files" --file "${facade_files[0]}" --file "${facade_files[1]}" \
+        "${sync_args[@]}")
     while IFS= read -r listed; do
         [[ "$listed" == src/* ]] || continue
         if ! grep -qxF "$listed" <<<"$current"; then
@@ -298,6 +310,7 @@ if [ "$mode" = cargo ] || [ "$mode" = all ]; then
     cargo_mutants pool "${pool_models[*]}" "$pool_files"
     cargo_mutants mpsc "loom_channel lib" "$mpsc_files"
     cargo_mutants facades "${facade_models[*]}" "${facade_files[@]}"
+    cargo_mutants sync "${sync_models[*]}" "${sync_files[@]}"
 fi
 if [ "$mode" = protocol ] || [ "$mode" = all ]; then
     protocol_mutants

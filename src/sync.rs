@@ -26,9 +26,9 @@
 //! assert_eq!(worker.join().unwrap(), 42);
 //! ```
 //!
-//! Under loom, `Mutex`, `Condvar`, `mpsc` and `thread` also report each operation (with the
-//! caller's `file:line`) to the checker's recorder, which turns a failing interleaving into a
-//! readable trace; with no check recording, that costs one load per operation. loom models
+//! Under loom, `Mutex`, `Condvar`, `RwLock`, `mpsc` and `thread` also report each operation
+//! (with the caller's `file:line`) to the checker's recorder, which turns a failing interleaving
+//! into a readable trace; with no check recording, that costs one load per operation. loom models
 //! what std promises, minus two things: a `Condvar` wait never times out, and it wakes without
 //! a notification only by accident of loom's scheduler; the `spurious` module (loom builds)
 //! makes each wait in turn wake spuriously on purpose.
@@ -63,6 +63,17 @@ pub(crate) mod trace;
 mod traced;
 
 pub(crate) use atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+// The std types real pools use beyond the book's (issue 29): in a normal build std's own,
+// under loom and shuttle the checker's (each module says how).
+mod barrier;
+mod once;
+mod rwlock;
+#[cfg(loom)]
+mod scope;
+pub use barrier::{Barrier, BarrierWaitResult};
+pub use once::{Once, OnceLock, OnceState};
+pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 

@@ -134,7 +134,10 @@ pub fn lock_bars(trace: &Trace, steps: &[Step]) -> Vec<Bar> {
     let mut bars: Vec<Bar> = Vec::new();
     for (row, step) in steps.iter().enumerate() {
         match trace.events[step.event].action {
-            Action::Lock { lock } | Action::Woken { lock, .. } | Action::Spurious { lock, .. } => {
+            Action::Lock { lock }
+            | Action::ReadLock { lock }
+            | Action::Woken { lock, .. }
+            | Action::Spurious { lock, .. } => {
                 let depth = bars
                     .iter()
                     .filter(|bar| bar.thread == step.thread && bar.to.is_none())
@@ -147,7 +150,7 @@ pub fn lock_bars(trace: &Trace, steps: &[Step]) -> Vec<Bar> {
                     depth,
                 });
             }
-            Action::Unlock { lock } | Action::Wait { lock, .. } => {
+            Action::Unlock { lock } | Action::ReadUnlock { lock } | Action::Wait { lock, .. } => {
                 if let Some(bar) = bars
                     .iter_mut()
                     .rev()

@@ -144,6 +144,8 @@ pub fn action_text(trace: &Trace, event: &Event) -> String {
         }
         Action::Lock { lock } => format!("locks {}", object(*lock)),
         Action::Unlock { lock } => format!("unlocks {}", object(*lock)),
+        Action::ReadLock { lock } => format!("read-locks {}", object(*lock)),
+        Action::ReadUnlock { lock } => format!("read-unlocks {}", object(*lock)),
         Action::Wait { condvar, lock } => {
             format!("waits on {}, releasing {}", object(*condvar), object(*lock))
         }
@@ -224,6 +226,7 @@ fn kind_name(kind: super::ObjectKind) -> &'static str {
         super::ObjectKind::Lock => "Mutex",
         super::ObjectKind::Condvar => "Condvar",
         super::ObjectKind::Channel => "channel",
+        super::ObjectKind::RwLock => "RwLock",
     }
 }
 

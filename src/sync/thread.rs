@@ -2,12 +2,15 @@
 //! or under shuttle its threads.
 //!
 //! Built normally this is `std::thread` itself (every item, re-exported). Built with
-//! `--cfg loom` it is loom's threads (the parts loom models) with `spawn`, `Builder::spawn` and
-//! `JoinHandle::join` wrapped so a counterexample shows who started and joined whom, and
-//! where. Built with `--cfg shuttle` it is `shuttle::thread` (`spawn`, `Builder`, `JoinHandle`,
-//! `current`, `yield_now`, `park`, `panicking`, ...; `sleep` only yields, as time does not pass
-//! in a model), plus std's `available_parallelism`, which shuttle does not model. A pool that
-//! swaps `use std::thread` for `use webpool::sync::thread` needs no other change.
+//! `--cfg loom` it is loom's threads (the parts loom models) with `spawn`, `Builder::spawn`,
+//! `JoinHandle::join`, `park` and `Thread::unpark` wrapped so a counterexample shows who
+//! started, joined and woke whom, and where; `park_timeout` is `park` (time does not pass in a
+//! model, so it never times out, as the shim's `Condvar::wait_timeout` never does), and `scope`
+//! is the shim's own (`super::scope`: loom has none). Built with `--cfg shuttle` it is
+//! `shuttle::thread` (`spawn`, `Builder`, `JoinHandle`, `current`, `yield_now`, `park`,
+//! `park_timeout`, `scope`, `panicking`, ...; `sleep` only yields, as time does not pass in a
+//! model), plus std's `available_parallelism`, which shuttle does not model. A pool that swaps
+//! `use std::thread` for `use webpool::sync::thread` needs no other change.
 
 #[cfg(not(any(loom, shuttle)))]
 pub use std::thread::*;
@@ -26,11 +29,78 @@ mod model {
     use std::io;
     use std::panic::{self, AssertUnwindSafe, Location};
 
-    pub use loom::thread::{current, park, yield_now, AccessError, LocalKey};
-    pub use loom::thread::{Thread, ThreadId};
+    pub use crate::sync::scope::{scope, Scope, ScopedJoinHandle};
+    pub use loom::thread::{yield_now, AccessError, LocalKey, ThreadId};
     pub use std::thread::{available_parallelism, Result};
 
     use crate::sync::trace::{self, Action, Blocked};
+
+    /// A handle to a thread; see [`std::thread::Thread`].
+    #[derive(Clone, Debug)]
+    pub struct Thread {
+        inner: loom::thread::Thread,
+    }
+
+    impl Thread {
+        /// The thread's id.
+        pub fn id(&self) -> ThreadId {
+            self.inner.id()
+        }
+
+        /// The thread's name, if it was given one.
+        pub fn name(&self) -> Option<&str> {
+            self.inner.name()
+        }
+
+        /// Makes the thread's park token available: its next (or current) [`park`] returns.
+        /// An unpark before the park is kept, not lost (one token, not a count).
+        #[track_caller]
+        pub fn unpark(&self) {
+            if trace::recording() {
+                let whom = trace::label_of(self.inner.id());
+                let whom = whom.as_deref().unwrap_or("a thread");
+                trace::record(
+                    Action::Note(format!("unparks {whom}")),
+                    Some(Location::caller()),
+                );
+            }
+            self.inner.unpark();
+        }
+    }
+
+    /// The calling thread's handle; see [`std::thread::current`].
+    pub fn current() -> Thread {
+        Thread {
+            inner: loom::thread::current(),
+        }
+    }
+
+    /// Blocks until the calling thread's park token is available, and takes it; see
+    /// [`std::thread::park`]. loom makes no spurious returns from `park`, though std allows
+    /// them.
+    #[track_caller]
+    pub fn park() {
+        let at = Location::caller();
+        // Only when recording: the note is a `String`, and `park` may sit in a hot loop.
+        if trace::recording() {
+            let parked = Blocked::Note("parked, waits for an unpark".to_owned());
+            trace::block(parked, Some(at));
+        }
+        loom::thread::park();
+        trace::unblock();
+        if trace::recording() {
+            trace::record(Action::Note("returns from park".to_owned()), Some(at));
+        }
+    }
+
+    /// [`park`]: time does not pass in a loom model, so the timeout never fires (a thread
+    /// that only a timeout would wake is reported as blocked); see
+    /// [`std::thread::park_timeout`].
+    #[track_caller]
+    pub fn park_timeout(duration: std::time::Duration) {
+        let _ = duration;
+        park();
+    }
 
     /// Whether the calling thread is unwinding from a panic; see [`std::thread::panicking`].
     /// Also `true` where the checker simulates an unwinding (its `drop_while_unwinding`
@@ -54,11 +124,7 @@ mod model {
         T: Send + 'static,
     {
         let child = trace::spawn(None, Some(Location::caller()));
-        JoinHandle {
-            child,
-            sited: true,
-            inner: loom::thread::spawn(run_traced(child, f)),
-        }
+        JoinHandle::new(child, true, loom::thread::spawn(run_traced(child, f)))
     }
 
     /// Spawns a thread that the trace names `label` (the checker's own threads, whose spawn
@@ -69,11 +135,7 @@ mod model {
         T: Send + 'static,
     {
         let child = trace::spawn(Some(label), None);
-        JoinHandle {
-            child,
-            sited: false,
-            inner: loom::thread::spawn(run_traced(child, f)),
-        }
+        JoinHandle::new(child, false, loom::thread::spawn(run_traced(child, f)))
     }
 
     /// Wraps a thread's closure so the new thread binds itself to its trace label first and
@@ -115,6 +177,8 @@ mod model {
         child: Option<usize>,
         /// Whether its join is recorded with the caller's `file:line`.
         sited: bool,
+        /// The thread's handle, wrapped (`thread` hands out a reference to it).
+        thread: Thread,
         /// loom's handle; the thread's closure returns how it ended (see `run_traced`).
         inner: loom::thread::JoinHandle<Result<T>>,
     }
@@ -147,7 +211,24 @@ mod model {
 
         /// The thread's handle.
         pub fn thread(&self) -> &Thread {
-            self.inner.thread()
+            &self.thread
+        }
+
+        /// Wraps loom's handle.
+        fn new(
+            child: Option<usize>,
+            sited: bool,
+            inner: loom::thread::JoinHandle<Result<T>>,
+        ) -> Self {
+            let thread = Thread {
+                inner: inner.thread().clone(),
+            };
+            JoinHandle {
+                child,
+                sited,
+                thread,
+                inner,
+            }
         }
     }
 
@@ -199,11 +280,42 @@ mod model {
         {
             let child = trace::spawn(None, Some(Location::caller()));
             let inner = self.inner.spawn(run_traced(child, f))?;
-            Ok(JoinHandle {
-                child,
-                sited: true,
-                inner,
-            })
+            Ok(JoinHandle::new(child, true, inner))
         }
+    }
+}
+
+#[cfg(all(test, loom))]
+mod trace_tests {
+    use crate::sync::trace::{self, Action};
+
+    #[test]
+    fn park_and_unpark_are_recorded_with_the_callers_line() {
+        loom::model(|| {
+            trace::start();
+            let main = super::current();
+            let unpark_line = line!() + 1;
+            let worker = super::spawn(move || main.unpark());
+            let park_line = line!() + 1;
+            super::park();
+            worker.join().unwrap();
+            let recorded = trace::snapshot();
+            trace::stop();
+            let notes: Vec<(&str, Option<u32>)> = recorded
+                .events
+                .iter()
+                .filter_map(|event| match &event.action {
+                    Action::Note(text) => Some((text.as_str(), event.site.map(|site| site.line))),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(
+                notes,
+                [
+                    ("unparks main", Some(unpark_line)),
+                    ("returns from park", Some(park_line)),
+                ]
+            );
+        });
     }
 }

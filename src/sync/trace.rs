@@ -48,6 +48,9 @@ pub enum ObjectKind {
     Condvar,
     /// An `mpsc` channel: named `ch1`, ...
     Channel,
+    /// An `RwLock`: named `RW1`, ... (its write side is recorded as `Lock`/`Unlock`, its read
+    /// side as `ReadLock`/`ReadUnlock`).
+    RwLock,
 }
 
 /// A synchronisation object the execution created, with where it was created.
@@ -88,6 +91,16 @@ pub enum Action {
     },
     /// Released lock `lock`.
     Unlock {
+        /// The lock.
+        lock: usize,
+    },
+    /// Acquired `RwLock` `lock` for reading (shared: other readers may hold it too).
+    ReadLock {
+        /// The lock.
+        lock: usize,
+    },
+    /// Released a read lock on `RwLock` `lock`.
+    ReadUnlock {
         /// The lock.
         lock: usize,
     },
@@ -321,6 +334,7 @@ mod recorder {
             ObjectKind::Lock => "L",
             ObjectKind::Condvar => "C",
             ObjectKind::Channel => "ch",
+            ObjectKind::RwLock => "RW",
         };
         state.trace.objects.push(Object {
             kind,
@@ -413,6 +427,16 @@ mod recorder {
         };
         record(Action::Spawn { child }, at);
         Some(child)
+    }
+
+    /// The trace's name for loom thread `id` (`worker 0`, `main`, ...), if it has one.
+    pub(crate) fn label_of(id: loom::thread::ThreadId) -> Option<String> {
+        if !recording() {
+            return None;
+        }
+        let state = state();
+        let index = *state.by_loom_id.as_ref()?.get(&id)?;
+        state.trace.threads.get(index).cloned()
     }
 
     /// Called first thing on a new thread: binds the calling loom thread to `child`.
