@@ -82,6 +82,12 @@ pub enum Outcome {
         /// The same, drawn as a swimlane.
         svg: Option<PathBuf>,
     },
+    /// loom could not finish the scenario (an interleaving longer than its branch limit: a
+    /// thread that loops without blocking): no verdict, and no failure.
+    Undecided {
+        /// Why, in one line.
+        message: String,
+    },
     /// The check needs what the pool does not offer (a `join`), so it did not run.
     NotApplicable {
         /// Why, in one line.
@@ -105,6 +111,7 @@ impl Outcome {
             Outcome::Fails { .. } => "FAILS",
             Outcome::Design { .. } => "design",
             Outcome::NotApplicable { .. } => "n/a",
+            Outcome::Undecided { .. } => "undecided",
             Outcome::Limit { .. } => "limit",
         }
     }
@@ -256,6 +263,10 @@ pub(super) fn card_lines(
             vec![head("limit", &format!("{message} ({elapsed:.1?})"))]
         }
         Outcome::NotApplicable { reason } => vec![head("n/a", reason)],
+        Outcome::Undecided { message } => vec![
+            head("??", check.claim),
+            format!("{}{message} ({elapsed:.1?})", " ".repeat(9)),
+        ],
         Outcome::Design { message, svg, .. } => {
             let pad = " ".repeat(9);
             let mut lines = vec![

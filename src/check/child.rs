@@ -15,6 +15,9 @@ use super::report::{ext, files, Report};
 use super::{page, render, svg, trace_event, BookPool, End, Trace};
 use crate::sync::{spurious, trace};
 
+/// loom's panic when one interleaving takes more steps than its branch limit.
+const BRANCH_LIMIT: &str = "Model exceeded maximum number of branches";
+
 /// Exit code of a child whose watchdog fired.
 const TIMED_OUT: i32 = 3;
 
@@ -104,6 +107,24 @@ impl ChildState {
                 interleavings: self.iterations.load(Ordering::SeqCst),
                 bound: self.bound,
                 message: format!("unbounded: {finding}"),
+                ..Report::default()
+            }
+            .write(&ext(&base, "result"));
+            return;
+        }
+        if message.contains(BRANCH_LIMIT) {
+            // Not a finding about the pool: loom could not finish the scenario.
+            Report {
+                verdict: "undecided".into(),
+                interleavings: self.iterations.load(Ordering::SeqCst),
+                bound: self.bound,
+                message: format!(
+                    "undecided: one interleaving took more steps than loom allows (its branch \
+                     limit), at interleaving {}: a thread loops without blocking (a timed \
+                     wait or poll, which the model cannot make wait; a spin loop), so loom \
+                     cannot finish the scenario. Not a failure; no verdict",
+                    self.iterations.load(Ordering::SeqCst)
+                ),
                 ..Report::default()
             }
             .write(&ext(&base, "result"));

@@ -145,6 +145,15 @@ impl Parent {
             0 => String::new(),
             n => format!(", {n} design finding{}", if n == 1 { "" } else { "s" }),
         };
+        let designs = match card
+            .outcomes
+            .iter()
+            .filter(|(_, outcome)| matches!(outcome, Outcome::Undecided { .. }))
+            .count()
+        {
+            0 => designs,
+            n => format!("{designs}, {n} undecided"),
+        };
         say(&format!(
             "webpool check: {}: {} of {} checks passed, {failures} failed{designs}, in {:.1?}",
             card.subject,

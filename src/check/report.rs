@@ -72,6 +72,9 @@ impl Report {
                     svg: svg.exists().then_some(svg),
                 }
             }
+            "undecided" => Outcome::Undecided {
+                message: self.message,
+            },
             "limit" => Outcome::Limit {
                 finding: if self.message.starts_with("no limit") {
                     Limit::Unlimited

@@ -160,6 +160,66 @@ mod subjects {
 
     webpool::book_pool!(Stuck, NeverReturns);
 
+    /// A worker that never blocks: it polls a slot under a lock until the pool closes. Correct,
+    /// but every interleaving of its loop is as long as loom lets it run.
+    type Slot = webpool::sync::Mutex<(Option<Box<dyn FnOnce() + Send>>, bool)>;
+
+    pub struct Spinning {
+        slot: webpool::sync::Arc<Slot>,
+        worker: Option<webpool::sync::thread::JoinHandle<()>>,
+    }
+
+    impl Spinning {
+        pub fn new(size: usize) -> Spinning {
+            let _ = size;
+            let slot: webpool::sync::Arc<Slot> =
+                webpool::sync::Arc::new(webpool::sync::Mutex::new((None, false)));
+            let mine = webpool::sync::Arc::clone(&slot);
+            let worker = webpool::sync::thread::spawn(move || loop {
+                let (job, closed) = {
+                    let mut slot = mine.lock().unwrap();
+                    (slot.0.take(), slot.1)
+                };
+                match job {
+                    Some(job) => job(),
+                    None if closed => break,
+                    None => {}
+                }
+            });
+            Spinning {
+                slot,
+                worker: Some(worker),
+            }
+        }
+
+        pub fn execute<F: FnOnce() + Send + 'static>(&self, job: F) {
+            loop {
+                let mut slot = self.slot.lock().unwrap();
+                if slot.0.is_none() {
+                    slot.0 = Some(Box::new(job));
+                    return;
+                }
+            }
+        }
+    }
+
+    impl Drop for Spinning {
+        fn drop(&mut self) {
+            self.slot.lock().unwrap().1 = true;
+            if let Some(worker) = self.worker.take() {
+                worker.join().unwrap();
+            }
+        }
+    }
+
+    webpool::book_pool!(Spins, Spinning);
+
+    #[test]
+    #[ignore = "run by the card tests"]
+    fn spinning() {
+        run_card::<Spins>("spinning", concat!(module_path!(), "::spinning")).assert_all_pass();
+    }
+
     webpool::book_pool!(Respawning, super::survivors::Pool<true>);
 
     #[test]
@@ -418,6 +478,26 @@ fn a_replay_file_of_another_test_binary_is_refused() {
         !refused.contains("FAILS"),
         "nothing was replayed:\n{refused}"
     );
+}
+
+#[test]
+fn a_pool_loom_cannot_finish_is_undecided_not_failed() {
+    let output = card(
+        "subjects::spinning",
+        &[("WEBPOOL_CHECK", "one_job_then_drop")],
+    );
+    let text = stderr(&output);
+    assert!(output.status.success(), "no verdict is no failure:\n{text}");
+    line(&text, "??     one_job_then_drop");
+    line(
+        &text,
+        "undecided: one interleaving took more steps than loom allows",
+    );
+    line(
+        &text,
+        "webpool check: spinning: 0 of 1 checks passed, 0 failed, 1 undecided",
+    );
+    assert!(!text.contains("FAILS"), "{text}");
 }
 
 #[test]

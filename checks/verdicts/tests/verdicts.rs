@@ -26,6 +26,7 @@ fn cell(outcome: &Outcome) -> String {
         Outcome::Ok { .. } => "ok".to_owned(),
         Outcome::Design { .. } => "design:unbounded".to_owned(),
         Outcome::NotApplicable { .. } => "n/a".to_owned(),
+        Outcome::Undecided { .. } => "undecided".to_owned(),
         Outcome::Limit { finding, .. } => match finding {
             Limit::Holds(jobs) => format!("limit:{jobs}"),
             Limit::Unlimited => "limit:none".to_owned(),

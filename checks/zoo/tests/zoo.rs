@@ -20,7 +20,7 @@ fn verdicts(card: &str) -> Vec<String> {
             let mut words = line.split_whitespace();
             let verdict = words.next()?;
             let check = words.next()?;
-            let is_verdict = ["ok", "FAILS", "design", "limit"].contains(&verdict);
+            let is_verdict = ["ok", "FAILS", "design", "limit", "n/a", "??"].contains(&verdict);
             let is_check = line.starts_with("  ") && !line.starts_with("   ");
             (is_verdict && is_check).then(|| format!("{check} {verdict}"))
         })

@@ -51,6 +51,12 @@ pub fn index_row(card: &Card, subject: &str) {
                 "<td class=\"ok\" title=\"{} interleavings\">ok<small>{interleavings}</small></td>",
                 interleavings
             ),
+            Outcome::Undecided { message } => {
+                format!(
+                    "<td class=\"limit\" title=\"{}\">undecided</td>",
+                    escape(message)
+                )
+            }
             Outcome::NotApplicable { reason } => {
                 format!("<td class=\"limit\" title=\"{}\">n/a</td>", escape(reason))
             }
