@@ -192,59 +192,32 @@ impl Drop for Pool {
     }
 }
 
-impl BookPool for JoinTooEarlyPool {
-    const JOINS: bool = true;
+/// The book's API for each of the page's pools, on the shared `Pool` with its bug.
+macro_rules! book_pool_with {
+    ($($pool:ident: $bug:expr),* $(,)?) => {$(
+        impl BookPool for $pool {
+            const JOINS: bool = true;
 
-    fn new(size: usize) -> JoinTooEarlyPool {
-        JoinTooEarlyPool(Pool::new(size, Bug::TooEarly))
-    }
+            fn new(size: usize) -> $pool {
+                $pool(Pool::new(size, $bug))
+            }
 
-    fn execute<F>(&self, job: F)
-    where
-        F: FnOnce() + Send + 'static,
-    {
-        self.0.execute(Box::new(job));
-    }
+            fn execute<F>(&self, job: F)
+            where
+                F: FnOnce() + Send + 'static,
+            {
+                self.0.execute(Box::new(job));
+            }
 
-    fn join(&self) {
-        self.0.join();
-    }
+            fn join(&self) {
+                self.0.join();
+            }
+        }
+    )*};
 }
 
-impl BookPool for JoinWakesOnePool {
-    const JOINS: bool = true;
-
-    fn new(size: usize) -> JoinWakesOnePool {
-        JoinWakesOnePool(Pool::new(size, Bug::WakesOne))
-    }
-
-    fn execute<F>(&self, job: F)
-    where
-        F: FnOnce() + Send + 'static,
-    {
-        self.0.execute(Box::new(job));
-    }
-
-    fn join(&self) {
-        self.0.join();
-    }
-}
-
-impl BookPool for JoinFixedPool {
-    const JOINS: bool = true;
-
-    fn new(size: usize) -> JoinFixedPool {
-        JoinFixedPool(Pool::new(size, Bug::Fixed))
-    }
-
-    fn execute<F>(&self, job: F)
-    where
-        F: FnOnce() + Send + 'static,
-    {
-        self.0.execute(Box::new(job));
-    }
-
-    fn join(&self) {
-        self.0.join();
-    }
-}
+book_pool_with!(
+    JoinTooEarlyPool: Bug::TooEarly,
+    JoinWakesOnePool: Bug::WakesOne,
+    JoinFixedPool: Bug::Fixed,
+);
