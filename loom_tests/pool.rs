@@ -848,3 +848,60 @@ fn two_producers_share_a_full_queue_with_snoozers() {
         },
     );
 }
+
+/// 10c. `stats` under motion counts a job running throughout the call as running: one worker
+/// holds job J from before the call to after it, while the other takes job K and may finish it
+/// during the call. However K moves, J is counted as running, and no job twice. Model 10b's
+/// "never twice" holds for a `stats` that reads a job's earlier stages first; this one does not:
+/// K taken after that `stats` read the taken counts and finished before it read the finished
+/// ones cancels J out, and `running` reads 0 while J runs the whole time (protocol patch
+/// `pool-stats-read-order`).
+#[test]
+fn stats_count_a_job_running_throughout_as_running() {
+    check(
+        "stats_count_a_job_running_throughout_as_running",
+        TIGHT_MODEL,
+        || {
+            let pool = pool(2, 2);
+            let release = occupy_the_worker(&pool); // J: running from here on
+            pool.execute(|| {}).unwrap(); // K: queued, taken and finished while we read
+            let mid = pool.stats();
+            assert!(mid.running >= 1, "J runs throughout, yet: {mid:?}");
+            let counted = mid.queued as u64 + mid.running as u64 + mid.completed + mid.panicked;
+            assert!(counted <= 2, "a job was counted twice: {mid:?}");
+            release.open();
+            let end = pool.shutdown();
+            assert_eq!((end.completed, end.queued, end.running), (2, 0, 0));
+        },
+    );
+}
+
+/// 10d. `stats` under motion counts a job queued throughout the call as queued, and the job
+/// running throughout as running: the one worker holds job J, job Q waits behind it, and a
+/// producer thread submits job P while `stats` reads. P may or may not be counted (it moves
+/// into the queue during the read), Q must be, and J must be counted as running.
+#[test]
+fn stats_count_a_job_queued_throughout_as_queued() {
+    check(
+        "stats_count_a_job_queued_throughout_as_queued",
+        SMALL_MODEL,
+        || {
+            let pool = Arc::new(pool(1, 2));
+            let release = occupy_the_worker(&pool); // J
+            pool.execute(|| {}).unwrap(); // Q
+            let producer = {
+                let pool = Arc::clone(&pool);
+                loom::thread::spawn(move || pool.execute(|| {}).is_ok()) // P
+            };
+            let mid = pool.stats();
+            assert!(
+                (1..=2).contains(&mid.queued) && mid.running == 1,
+                "Q queued and J running throughout, yet: {mid:?}"
+            );
+            assert!(producer.join().unwrap());
+            release.open();
+            let end = sole(pool).shutdown();
+            assert_eq!((end.completed, end.queued, end.running), (3, 0, 0));
+        },
+    );
+}
