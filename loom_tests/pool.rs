@@ -875,33 +875,3 @@ fn stats_count_a_job_running_throughout_as_running() {
         },
     );
 }
-
-/// 10d. `stats` under motion counts a job queued throughout the call as queued, and the job
-/// running throughout as running: the one worker holds job J, job Q waits behind it, and a
-/// producer thread submits job P while `stats` reads. P may or may not be counted (it moves
-/// into the queue during the read), Q must be, and J must be counted as running.
-#[test]
-fn stats_count_a_job_queued_throughout_as_queued() {
-    check(
-        "stats_count_a_job_queued_throughout_as_queued",
-        SMALL_MODEL,
-        || {
-            let pool = Arc::new(pool(1, 2));
-            let release = occupy_the_worker(&pool); // J
-            pool.execute(|| {}).unwrap(); // Q
-            let producer = {
-                let pool = Arc::clone(&pool);
-                loom::thread::spawn(move || pool.execute(|| {}).is_ok()) // P
-            };
-            let mid = pool.stats();
-            assert!(
-                (1..=2).contains(&mid.queued) && mid.running == 1,
-                "Q queued and J running throughout, yet: {mid:?}"
-            );
-            assert!(producer.join().unwrap());
-            release.open();
-            let end = sole(pool).shutdown();
-            assert_eq!((end.completed, end.queued, end.running), (3, 0, 0));
-        },
-    );
-}
