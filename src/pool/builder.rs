@@ -2,7 +2,7 @@
 
 use crate::sync::{self, thread, Arc};
 
-use super::shared::Shared;
+use super::shared::{self, Shared};
 use super::{PoolCreationError, ThreadPool};
 
 /// Default capacity of the job queue, per worker thread.
@@ -33,6 +33,10 @@ pub struct Builder {
     queue_capacity: Option<usize>,
     /// Worker threads are named `{thread_name}-{index}`.
     thread_name: String,
+    /// The most threads that snooze at once on each wait list (loom builds only; see
+    /// [`Builder::snoozers`]).
+    #[cfg(loom)]
+    snoozers: usize,
 }
 
 impl Builder {
@@ -51,6 +55,8 @@ impl Builder {
             threads: None,
             queue_capacity: None,
             thread_name: DEFAULT_THREAD_NAME.to_owned(),
+            #[cfg(loom)]
+            snoozers: shared::default_max_snoozers(),
         }
     }
 
@@ -69,6 +75,20 @@ impl Builder {
     /// Sets the prefix of worker thread names; workers are named `{prefix}-{index}`.
     pub fn thread_name(mut self, prefix: impl Into<String>) -> Builder {
         self.thread_name = prefix.into();
+        self
+    }
+
+    /// Loom builds only: lets up to `snoozers` threads at once snooze on each of the pool's
+    /// wait lists (workers waiting for a job, producers waiting for room) before they sleep.
+    ///
+    /// The pool that runs lets every waiting thread snooze; under loom the default is none,
+    /// because the snoozer count's read-modify-writes multiply a model's interleavings, so the
+    /// loom models that explore the snooze path (a waker skipping its signal for a snoozer,
+    /// the pass-on, a close or shutdown while sleepers and snoozers wait together) ask for it
+    /// here, with the smallest count their scenario needs.
+    #[cfg(loom)]
+    pub fn snoozers(mut self, snoozers: usize) -> Builder {
+        self.snoozers = snoozers;
         self
     }
 
@@ -96,8 +116,12 @@ impl Builder {
             Some(n) => n,
             None => threads.saturating_mul(DEFAULT_QUEUE_PER_THREAD),
         };
-        let shared =
-            Shared::new(threads, capacity).ok_or(PoolCreationError::QueueTooLarge(capacity))?;
+        #[cfg(loom)]
+        let max_snoozers = self.snoozers;
+        #[cfg(not(loom))]
+        let max_snoozers = shared::default_max_snoozers();
+        let shared = Shared::new(threads, capacity, max_snoozers)
+            .ok_or(PoolCreationError::QueueTooLarge(capacity))?;
         let mut pool = ThreadPool {
             shared: Arc::new(shared),
             workers: Vec::with_capacity(threads),

@@ -22,16 +22,17 @@ pub(super) struct Shared {
     pub(super) counters: Box<[WorkerCounters]>,
 }
 
-/// The most threads that snooze at once on each wait list: no limit in the normal build (a
-/// limit at the number of CPUs was measured, and cost throughput; see `WaitList`).
+/// The most threads that snooze at once on each wait list, unless the builder says otherwise:
+/// no limit in the normal build (a limit at the number of CPUs was measured, and cost
+/// throughput; see `WaitList`).
 ///
 /// Fixed under the checkers, so that they explore the same thing on every machine. Under
 /// shuttle, one: its models then also explore wakers that skip their signal for a snoozer, the
 /// threads that find the snoozing taken and go straight to sleep, a snoozer that finds its
-/// work, and the pass-on. Under loom, none: the count's two read-modify-writes per wait
-/// multiplied the pool models' interleavings six- to eightfold, past what CI can run; loom
-/// explores the snoozers on the wait list alone (`wait_list::loom_model`).
-fn max_snoozers() -> usize {
+/// work, and the pass-on. Under loom, none by default: the count's two read-modify-writes per
+/// wait multiply a model's interleavings six- to eightfold, so only the models that opt in
+/// (`Builder::snoozers`, loom builds only) run with snoozers, each sized for CI.
+pub(super) fn default_max_snoozers() -> usize {
     if cfg!(loom) {
         return 0;
     }
@@ -54,13 +55,14 @@ pub(super) struct WorkerCounters {
 }
 
 impl Shared {
-    /// The state of a pool of `threads` workers and a queue of `capacity` jobs; `None` if the
-    /// queue cannot be had (see [`Ring::new`]).
-    pub(super) fn new(threads: usize, capacity: usize) -> Option<Shared> {
+    /// The state of a pool of `threads` workers and a queue of `capacity` jobs, on whose wait
+    /// lists at most `max_snoozers` threads snooze at once (each); `None` if the queue cannot
+    /// be had (see [`Ring::new`]).
+    pub(super) fn new(threads: usize, capacity: usize, max_snoozers: usize) -> Option<Shared> {
         Some(Shared {
             ring: Ring::new(capacity)?,
-            workers: WaitList::new(max_snoozers()),
-            producers: WaitList::new(max_snoozers()),
+            workers: WaitList::new(max_snoozers),
+            producers: WaitList::new(max_snoozers),
             counters: (0..threads)
                 .map(|_| WorkerCounters {
                     taken: AtomicU64::new(0),

@@ -41,11 +41,11 @@
 //! Under loom and shuttle a snooze is one look (see [`Backoff`]). Shuttle's pool models run
 //! with one snoozer allowed, so they explore wakers that see it and skip their signal, the
 //! threads that find the snoozing taken and go straight to sleep, the snoozer that finds its
-//! work, and the pass-on that repays the skipped signals. Loom's pool models run with none (the
-//! count's read-modify-writes multiplied their interleavings six- to eightfold); loom explores
-//! the snoozer on this list alone, in `loom_model` below, where removing `pass_on`'s fence, its
-//! signal, or the snoozer's exit from the count (or moving that exit past the registration
-//! fence) each ends in a consumer asleep beside a job.
+//! work, and the pass-on that repays the skipped signals. Loom's pool models run with none
+//! unless they opt in (`Builder::snoozers`; the count multiplies interleavings sixfold or more);
+//! loom explores the snoozer on this list alone, in `loom_model` below, where removing `pass_on`'s
+//! fence, its signal, or the snoozer's exit from the count (or moving that exit past the
+//! registration fence) each ends in a consumer asleep beside a job.
 
 use crate::sync::{self, fence, AtomicUsize, Condvar, Mutex, Ordering};
 
@@ -207,8 +207,8 @@ impl WaitList {
 #[path = "../../loom_tests/support.rs"]
 mod loom_support;
 
-/// The snoozer's skipped signals, explored by loom on the wait list alone. The pool's models run
-/// with no snoozer (`max_snoozers` in `shared.rs`): the count's two read-modify-writes per wait
+/// The snoozer's skipped signals, explored by loom on the wait list alone. Most pool models run
+/// with no snoozer (`Builder::snoozers`, loom builds): the count's two read-modify-writes per wait
 /// multiplied their states six- to eightfold. Here two consumers wait for two jobs on a list
 /// that lets one of them snooze, so loom explores wakers that see it snoozing and skip their
 /// signal, a snoozer that finds its job, and the pass-on that repays the skipped signals; a
