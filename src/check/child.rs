@@ -29,6 +29,8 @@ struct ChildState {
     subject: &'static str,
     dir: PathBuf,
     bound: usize,
+    /// When the check started (the report page says how long it ran).
+    started: std::time::Instant,
     /// Interleavings started so far.
     iterations: AtomicUsize,
     /// Set once a verdict is written: the first one stands.
@@ -87,6 +89,7 @@ impl ChildState {
             message: message.clone(),
             interleavings: self.iterations.load(Ordering::SeqCst),
             bound: self.bound,
+            elapsed: self.started.elapsed(),
             replay: replayable
                 .then(|| page::replay_command(self.check.name, &self.dir, spurious_at))
                 .flatten(),
@@ -222,6 +225,7 @@ pub(super) fn child<P: BookPool>(subject: &str, check: &'static Check, mode: &st
         subject,
         dir,
         bound,
+        started: std::time::Instant::now(),
         iterations: AtomicUsize::new(0),
         reported: AtomicBool::new(false),
         spurious_at: AtomicUsize::new(0),

@@ -39,6 +39,8 @@ pub struct PageInfo {
     pub interleavings: usize,
     /// The preemption bound.
     pub bound: usize,
+    /// How long the check ran until it found this interleaving.
+    pub elapsed: std::time::Duration,
     /// The command that replays exactly this interleaving, if there is one.
     pub replay: Option<String>,
     /// The root cause, in one line, when it says more than `message`.
@@ -169,7 +171,7 @@ fn header(page: &mut String, info: &PageInfo) {
         page,
         "<header>\n<h1>{} <span class=\"check\">{}</span> <span class=\"verdict {}\">{}</span></h1>\n\
          <p class=\"claim\">The scenario: {}</p>\n<p class=\"message\">loom saw: {}</p>\n\
-         <p class=\"meta\">interleaving {} explored (preemption bound {})</p>\n",
+         <p class=\"meta\">interleaving {} explored (preemption bound {}), found in {:.1?}</p>\n",
         escape(&info.subject),
         escape(&info.check),
         escape(&info.verdict.to_lowercase()),
@@ -177,7 +179,8 @@ fn header(page: &mut String, info: &PageInfo) {
         escape(&info.claim),
         escape(&info.message),
         info.interleavings,
-        info.bound
+        info.bound,
+        info.elapsed
     );
     if let Some(cause) = &info.cause {
         let _ = writeln!(page, "<p class=\"cause\">root cause: {}</p>", escape(cause));
@@ -660,6 +663,7 @@ mod tests {
             message: "deadlock".into(),
             interleavings: 3,
             bound: 2,
+            elapsed: std::time::Duration::from_millis(1500),
             replay: Some("WEBPOOL_CHECK=rendezvous cargo test".into()),
             cause: Some("drop(pool) never returns".into()),
             hint: Some("a <lock> held while a job runs".into()),
@@ -670,6 +674,7 @@ mod tests {
     fn the_page_names_the_root_cause_and_the_fix() {
         let page = render(&trace(), &info(), &source);
         assert!(page.contains("root cause: drop(pool) never returns"));
+        assert!(page.contains("interleaving 3 explored (preemption bound 2), found in 1.5s"));
         assert!(page.contains("the fix: a &lt;lock&gt; held while a job runs"));
     }
 
