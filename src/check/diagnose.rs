@@ -31,10 +31,19 @@ pub fn diagnose(check: &str, message: &str, trace: &Trace) -> Diagnosis {
 }
 
 /// The root cause: a pool thread's own panic first (what follows from it is a symptom), then
-/// a `Drop` or `join` that never returns, else the check's own message.
+/// a lock a stopped job holds, then a `Drop` or `join` that never returns, else the check's
+/// own message.
 fn cause(message: &str, trace: &Trace) -> String {
     if let Some((_, panic)) = pool_panic(trace) {
         return format!("a pool thread panicked: {panic}");
+    }
+    // A job that holds a lock another thread needs is why everything after it waits.
+    if let Some((thread, lock, taken)) = lock_held_by_a_job(trace) {
+        let at = taken.map_or_else(String::new, |site| format!(", taken at {site}"));
+        return format!(
+            "a lock held while a job runs: {} holds {}{at} while its job waits",
+            trace.threads[thread], trace.objects[lock].name
+        );
     }
     if message.starts_with("deadlock") || stuck(message) {
         if let Some(call) = open_call(trace, 0) {
@@ -188,8 +197,8 @@ fn panic_kills_worker(trace: &Trace) -> Option<String> {
 }
 
 /// A lock held while a job runs: a thread stopped inside a job (waiting for the checker's
-/// signal) holds a lock another thread waits for. Names the statement that took it.
-fn held_lock(trace: &Trace) -> Option<String> {
+/// signal) holds a lock another thread waits for. The thread, the lock, and where it took it.
+fn lock_held_by_a_job(trace: &Trace) -> Option<(usize, usize, Option<Site>)> {
     trace.ends.iter().enumerate().find_map(|(thread, end)| {
         let End::Blocked(Blocked::Note(_), _) = end else {
             return None;
@@ -210,19 +219,25 @@ fn held_lock(trace: &Trace) -> Option<String> {
                     if l == lock);
             (event.thread == thread && took).then_some(event.site).flatten()
         });
-        let name = &trace.objects[lock].name;
-        let statement = taken.map_or_else(String::new, |site| match source_line(site) {
-            Some(code) => format!(", taken at {site} (`{code}`),"),
-            None => format!(", taken at {site},"),
-        });
-        Some(format!(
-            "a lock held while a job runs: {} holds {name}{statement} while its job waits, and \
-             the guard lives as long as {}: take the job out and let the guard drop before \
-             running it (webpool::demos::while_let, webpool::demos::named_guard)",
-            trace.threads[thread],
-            guard_owner(taken)
-        ))
+        Some((thread, lock, taken))
     })
+}
+
+/// The fix for a lock held while a job runs, naming the statement that holds the guard.
+fn held_lock(trace: &Trace) -> Option<String> {
+    let (thread, lock, taken) = lock_held_by_a_job(trace)?;
+    let name = &trace.objects[lock].name;
+    let statement = taken.map_or_else(String::new, |site| match source_line(site) {
+        Some(code) => format!(", taken at {site} (`{code}`),"),
+        None => format!(", taken at {site},"),
+    });
+    Some(format!(
+        "a lock held while a job runs: {} holds {name}{statement} while its job waits, and \
+         the guard lives as long as {}: take the job out and let the guard drop before \
+         running it (webpool::demos::while_let, webpool::demos::named_guard)",
+        trace.threads[thread],
+        guard_owner(taken)
+    ))
 }
 
 /// What keeps a guard alive, from the statement that took it.
@@ -601,9 +616,13 @@ mod tests {
             ],
         );
         held.holders[0] = Some(1);
-        let hint = diagnose("rendezvous", "deadlock: all 3 threads are blocked", &held)
-            .hint
-            .expect("a lock held through a job is named");
+        let found = diagnose("rendezvous", "deadlock: all 3 threads are blocked", &held);
+        // The held lock is the root cause: main's join that never returns is its symptom.
+        assert_eq!(
+            found.cause,
+            format!("a lock held while a job runs: worker 0 holds L1, taken at {file}:{} while its job waits", line + 1)
+        );
+        let hint = found.hint.expect("a lock held through a job is named");
         assert!(hint.contains("worker 0 holds L1"), "{hint}");
         assert!(hint.contains("`while let"), "{hint}");
         assert!(hint.contains("the `while let` loop's body"), "{hint}");
