@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::card::{DEFAULT_TIMEOUT, DIR_ENV, SPURIOUS_ENV, TIMEOUT_ENV};
 use super::catalog::{self, payload_text, Check, Kind};
-use super::diagnose::{diagnose, open_call, stuck};
+use super::diagnose::{diagnose, open_call, replayable};
 use super::report::{ext, files, Report};
 use super::{page, render, svg, trace_event, BookPool, End, Trace};
 use crate::sync::{spurious, trace};
@@ -75,11 +75,10 @@ impl ChildState {
         let svg_file = ext(&base, "svg");
         let _ = fs::write(&svg_file, svg::render(trace, &title, &message));
         // The report page and the trace-event file (issue 31), next to the swimlane, same stem.
-        let replayable = self.check.kind != Kind::Limit
+        let can_replay = self.check.kind != Kind::Limit
             && self.mode == "search"
             && !trace.events.is_empty()
-            && !stuck(&message)
-            && !message.starts_with("a thread loom does not");
+            && replayable(&message);
         let diagnosis = diagnose(self.check.name, &message, trace);
         let info = page::PageInfo {
             subject: self.subject.to_owned(),
@@ -90,7 +89,7 @@ impl ChildState {
             interleavings: self.iterations.load(Ordering::SeqCst),
             bound: self.bound,
             elapsed: self.started.elapsed(),
-            replay: replayable
+            replay: can_replay
                 .then(|| page::replay_command(self.check.name, &self.dir, spurious_at))
                 .flatten(),
             cause: design
@@ -453,7 +452,7 @@ fn describe(message: &str, trace: &Trace) -> String {
         });
         return format!("deadlock: all {blocked} threads are blocked{within}");
     }
-    if stuck(message) || message.starts_with("a thread loom does not") {
+    if !replayable(message) {
         return message.to_owned();
     }
     if message.contains(" panicked: ") || message.starts_with("loom aborted") {

@@ -367,6 +367,13 @@ fn join_before_close(trace: &Trace) -> Option<String> {
     })
 }
 
+/// Whether the failure `message` describes happened inside loom's control, so that its
+/// interleaving can be recorded and replayed: not a stuck check, not a thread loom does not run.
+#[cfg(loom)]
+pub(super) fn replayable(message: &str) -> bool {
+    !stuck(message) && !message.starts_with("a thread loom does not")
+}
+
 /// Whether `message` is the watchdog's: a check that stopped making progress (a thread stuck
 /// outside loom's view), which loom cannot replay.
 pub(super) fn stuck(message: &str) -> bool {

@@ -141,18 +141,18 @@ impl Parent {
             elapsed: started.elapsed(),
         };
         let failures = card.failures().len();
-        let designs = match card.design_findings().len() {
-            0 => String::new(),
-            n => format!(", {n} design finding{}", if n == 1 { "" } else { "s" }),
-        };
-        let designs = match card
+        let undecided = card
             .outcomes
             .iter()
             .filter(|(_, outcome)| matches!(outcome, Outcome::Undecided { .. }))
-            .count()
-        {
-            0 => designs,
-            n => format!("{designs}, {n} undecided"),
+            .count();
+        let designs = match card.design_findings().len() {
+            0 => String::new(),
+            1 => ", 1 design finding".to_owned(),
+            n => format!(", {n} design findings"),
+        } + &match undecided {
+            0 => String::new(),
+            n => format!(", {n} undecided"),
         };
         say(&format!(
             "webpool check: {}: {} of {} checks passed, {failures} failed{designs}, in {:.1?}",
@@ -225,11 +225,9 @@ impl Parent {
             return found;
         };
         // A hang or a foreign thread is outside loom's control: nothing to replay.
-        let replayable =
-            !super::diagnose::stuck(&message) && !message.starts_with("a thread loom does not");
         let mut replay = None;
         let mut message = message;
-        if check.kind != Kind::Limit && !trace.is_empty() && replayable {
+        if check.kind != Kind::Limit && !trace.is_empty() && super::diagnose::replayable(&message) {
             let checkpoint = self.dir.join(format!("{}.path", check.name));
             let _ = fs::remove_file(&checkpoint);
             let recorded = self.child_outcome(check, "record", Some(&checkpoint), spurious_wait);
