@@ -224,7 +224,7 @@ pub fn run_card<P: BookPool>(subject: &str, test: &str) -> Card {
             elapsed: Duration::ZERO,
         };
     }
-    Parent::new(subject, test, P::JOINS).run()
+    Parent::new(subject, test, P::JOINS, P::SCOPED).run()
 }
 
 pub(super) fn find_check(name: &str) -> Option<&'static Check> {

@@ -11,7 +11,7 @@ use std::panic::{self, AssertUnwindSafe};
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::sync::{Arc, Condvar, Mutex};
 
-use super::BookPool;
+use super::{BookPool, Submit};
 use crate::sync::thread;
 use crate::sync::trace::{self, Action, Blocked};
 
@@ -43,8 +43,34 @@ pub struct Check {
     pub kind: Kind,
     /// The catalog pages that explain the bugs it catches, and their fixes.
     pub pages: &'static str,
-    /// Whether it needs the pool's `join` (it is then `n/a` for pools without one).
-    pub needs_join: bool,
+    /// What of the pool's shape it needs (it is `n/a` for pools without it).
+    pub needs: Needs,
+}
+
+/// What a check needs of the pool's shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Needs {
+    /// Any pool.
+    Nothing,
+    /// A `join` ([`BookPool::JOINS`]).
+    Join,
+    /// Scopes ([`BookPool::SCOPED`]).
+    Scope,
+}
+
+impl Needs {
+    /// Why the check does not apply to a pool of this shape, if it does not.
+    pub fn missing(self, joins: bool, scoped: bool) -> Option<&'static str> {
+        match self {
+            Needs::Join if !joins => {
+                Some("the pool has no join (check_pool!'s join = |pool| pool.join() names one)")
+            }
+            Needs::Scope if !scoped => {
+                Some("the pool has no scopes (check_pool!'s scoped = |pool, body| ... opens one)")
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The check run with spurious wake-ups (the card runs it once normally, then once per
@@ -60,7 +86,7 @@ pub const CHECKS: &[Check] = &[
         claim: "2 workers: one job, then drop; it runs exactly once and Drop returns",
         bound: 3,
         kind: Kind::Must,
-        needs_join: false,
+        needs: Needs::Nothing,
         pages: "webpool::demos::join_before_close, recv_unwrap, if_wait, lost_wakeup, \
                 notify_one (shutdown)",
     },
@@ -69,7 +95,7 @@ pub const CHECKS: &[Check] = &[
         claim: "2 workers: job A waits for job B, queued behind it; both complete",
         bound: 2,
         kind: Kind::Must,
-        needs_join: false,
+        needs: Needs::Nothing,
         pages: "webpool::demos::while_let, webpool::demos::named_guard \
                 (a lock held while a job runs)",
     },
@@ -78,7 +104,7 @@ pub const CHECKS: &[Check] = &[
         claim: "1 worker: job A panics; job B still runs",
         bound: 3,
         kind: Kind::Must,
-        needs_join: false,
+        needs: Needs::Nothing,
         pages: "webpool::demos::panic_kills_worker (catch_unwind around each job)",
     },
     Check {
@@ -86,7 +112,7 @@ pub const CHECKS: &[Check] = &[
         claim: "1 busy worker: execute waits before 3 more jobs are queued",
         bound: 2,
         kind: Kind::Design,
-        needs_join: false,
+        needs: Needs::Nothing,
         pages: "webpool::demos::unbounded (a bounded queue)",
     },
     Check {
@@ -94,7 +120,7 @@ pub const CHECKS: &[Check] = &[
         claim: "job A panicked, then the pool's owner panics: Drop must not panic (abort)",
         bound: 3,
         kind: Kind::Must,
-        needs_join: false,
+        needs: Needs::Nothing,
         pages: "webpool::demos::repanic_in_drop (check thread::panicking() in Drop)",
     },
     Check {
@@ -103,7 +129,7 @@ pub const CHECKS: &[Check] = &[
                 notification: both jobs run once",
         bound: 2,
         kind: Kind::Must,
-        needs_join: false,
+        needs: Needs::Nothing,
         pages: "webpool::demos::if_wait (a `while` around every wait: a wake-up is a hint)",
     },
     Check {
@@ -111,7 +137,7 @@ pub const CHECKS: &[Check] = &[
         claim: "2 workers, 2 jobs, then join: both have run when it returns",
         bound: 3,
         kind: Kind::Must,
-        needs_join: true,
+        needs: Needs::Join,
         pages: "webpool::demos::join (wait for the running jobs, not the queue)",
     },
     Check {
@@ -120,15 +146,24 @@ pub const CHECKS: &[Check] = &[
                 after them runs",
         bound: 2,
         kind: Kind::Must,
-        needs_join: true,
+        needs: Needs::Join,
         pages: "webpool::demos::join (every joiner must wake)",
+    },
+    Check {
+        name: "scope_waits_for_jobs",
+        claim: "2 workers, 2 jobs in a scope: both have run when it returns; a job in a second \
+                scope on the same pool runs too",
+        bound: 2,
+        kind: Kind::Must,
+        needs: Needs::Scope,
+        pages: "webpool::demos::scoped (wait for the running jobs, not the queue)",
     },
     Check {
         name: "waiting_jobs",
         claim: "2 workers: jobs A and B wait for job C, queued behind them",
         bound: 2,
         kind: Kind::Limit,
-        needs_join: false,
+        needs: Needs::Nothing,
         pages: "threadpool #56, rayon #592: a fixed pool runs at most `size` jobs at once",
     },
 ];
@@ -144,11 +179,13 @@ pub fn run<P: BookPool>(name: &str) {
         "rendezvous" => rendezvous::<P>(),
         "one_job_then_drop" => one_job_then_drop::<P>(),
         "panicking_job" => panicking_job::<P>(),
+        "backlog_is_bounded" if P::SCOPED => backlog_is_bounded_in_scope::<P>(),
         "backlog_is_bounded" => backlog_is_bounded::<P>(),
         "drop_while_unwinding" => drop_while_unwinding::<P>(),
         SPURIOUS => spurious_wakeup::<P>(),
         "join_waits_for_jobs" => join_waits_for_jobs::<P>(),
         "joins_from_two_threads" => joins_from_two_threads::<P>(),
+        "scope_waits_for_jobs" => scope_waits_for_jobs::<P>(),
         "waiting_jobs" => waiting_jobs::<P>(),
         other => panic!("no check named {other:?}"),
     }
@@ -159,18 +196,20 @@ pub fn run<P: BookPool>(name: &str) {
 /// Job A waits for a signal that job B, queued after it, sends. Both complete, and the drop
 /// returns, only if a running job never keeps another worker from taking the next job.
 fn rendezvous<P: BookPool>() {
-    let pool = new_pool::<P>(2);
+    let mut pool = new_pool::<P>(2);
     let signal = Gate::new("job B's signal");
     let done = counter();
     let (signal_a, done_a) = (signal.clone(), Arc::clone(&done));
-    submit(&pool, "A", move || {
-        signal_a.wait();
-        done_a.fetch_add(1, Ordering::SeqCst);
-    });
     let done_b = Arc::clone(&done);
-    submit(&pool, "B", move || {
-        signal.open();
-        done_b.fetch_add(1, Ordering::SeqCst);
+    session(&mut pool, |to| {
+        submit(to, "A", move || {
+            signal_a.wait();
+            done_a.fetch_add(1, Ordering::SeqCst);
+        });
+        submit(to, "B", move || {
+            signal.open();
+            done_b.fetch_add(1, Ordering::SeqCst);
+        });
     });
     drop_expecting(pool, &done, 2, "done");
 }
@@ -178,11 +217,13 @@ fn rendezvous<P: BookPool>() {
 /// One job, then the pool is dropped, whatever state the workers are in (busy, waking,
 /// asleep, not yet started): the job runs exactly once, and the drop returns.
 fn one_job_then_drop<P: BookPool>() {
-    let pool = new_pool::<P>(2);
+    let mut pool = new_pool::<P>(2);
     let ran = counter();
     let ran_a = Arc::clone(&ran);
-    submit(&pool, "A", move || {
-        ran_a.fetch_add(1, Ordering::SeqCst);
+    session(&mut pool, |to| {
+        submit(to, "A", move || {
+            ran_a.fetch_add(1, Ordering::SeqCst);
+        });
     });
     drop_pool(pool);
     let ran = ran.load(Ordering::SeqCst);
@@ -195,22 +236,36 @@ fn one_job_then_drop<P: BookPool>() {
 
 /// One worker; job A panics, then job B must still run.
 fn panicking_job<P: BookPool>() {
-    let pool = new_pool::<P>(1);
+    let mut pool = new_pool::<P>(1);
     let ran = counter();
-    submit(&pool, "A", || {
-        panic_when_quiet("expected panic: job A panics")
-    });
     let ran_b = Arc::clone(&ran);
-    submit(&pool, "B", move || {
-        ran_b.fetch_add(1, Ordering::SeqCst);
-    });
-    // A `Drop` that re-raises job A's panic is a design choice (std::thread::scope makes
-    // it), not this check's concern.
+    let jobs = |to: &Submit<'_>| {
+        submit(to, "A", || panic_when_quiet("expected panic: job A panics"));
+        submit(to, "B", move || {
+            ran_b.fetch_add(1, Ordering::SeqCst);
+        });
+    };
+    // A `Drop` or a scope that re-raises job A's panic is a design choice (std::thread::scope
+    // makes it), not this check's concern.
+    if P::SCOPED {
+        if panic::catch_unwind(AssertUnwindSafe(|| session(&mut pool, jobs))).is_err() {
+            note("the scope panics: the pool re-raises job A's panic");
+        }
+    } else {
+        session(&mut pool, jobs);
+    }
     if panic::catch_unwind(AssertUnwindSafe(|| drop_pool(pool))).is_err() {
         note("drop(pool) panics: the pool re-raises job A's panic");
     }
     if ran.load(Ordering::SeqCst) != 1 {
-        fail("Drop returned and job B never ran: job A's panic cost the pool its only worker");
+        fail(&format!(
+            "{} and job B never ran: job A's panic cost the pool its only worker",
+            if P::SCOPED {
+                "the scope ended, Drop returned"
+            } else {
+                "Drop returned"
+            }
+        ));
     }
 }
 
@@ -225,13 +280,13 @@ fn backlog_is_bounded<P: BookPool>() {
     let pool = Arc::new(new_pool::<P>(1));
     let release = Gate::new("the release");
     let blocked = release.clone();
-    submit(&*pool, "A", move || blocked.wait());
+    submit(&|job| pool.execute(job), "A", move || blocked.wait());
     let submitted = counter();
     let producer = {
         let (pool, submitted) = (Arc::clone(&pool), Arc::clone(&submitted));
         thread::spawn_labelled("producer", move || {
             for name in ["B", "C", "D"] {
-                submit(&*pool, name, || {});
+                submit(&|job| pool.execute(job), name, || {});
                 submitted.fetch_add(1, Ordering::SeqCst);
             }
         })
@@ -266,6 +321,48 @@ fn backlog_is_bounded<P: BookPool>() {
 /// How many turns main gives the producer of `backlog_is_bounded` before it reads the count.
 const PRODUCER_TURNS: usize = 6;
 
+/// `backlog_is_bounded` for a scoped pool, whose scope stays with the thread that opened it
+/// (scoped_threadpool's `Scope` is not `Sync`): main submits inside the scope, and an observer
+/// thread waits until main has submitted all three or is blocked inside `execute`, reads the
+/// count, and releases the worker.
+fn backlog_is_bounded_in_scope<P: BookPool>() {
+    let mut pool = new_pool::<P>(1);
+    let release = Gate::new("the release");
+    let blocked = release.clone();
+    let submitted = counter();
+    let accepted = counter();
+    let observer = {
+        let (submitted, accepted) = (Arc::clone(&submitted), Arc::clone(&accepted));
+        thread::spawn_labelled("observer", move || {
+            for _ in 0..PRODUCER_TURNS {
+                if submitted.load(Ordering::SeqCst) == 3 || trace::blocked("main") {
+                    break;
+                }
+                thread::yield_now();
+            }
+            let seen = submitted.load(Ordering::SeqCst);
+            note(format!("sees {seen} of 3 jobs accepted"));
+            accepted.store(seen, Ordering::SeqCst);
+            release.open();
+        })
+    };
+    session(&mut pool, |to| {
+        submit(to, "A", move || blocked.wait());
+        for name in ["B", "C", "D"] {
+            submit(to, name, || {});
+            submitted.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    observer.join().expect("the observer never panics");
+    if accepted.load(Ordering::SeqCst) == 3 {
+        fail(&format!(
+            "{DESIGN_FINDING}all 3 jobs were accepted while the only worker was blocked: the \
+             queue never pushes back, so a burst of jobs grows memory without limit"
+        ));
+    }
+    drop_pool(pool);
+}
+
 /// One worker; job A panics; then the code that owns the pool panics, and the pool is dropped
 /// while that panic unwinds. A `Drop` that panics then (say, by re-raising job A's panic)
 /// aborts the process: the pool must not.
@@ -276,20 +373,29 @@ const PRODUCER_TURNS: usize = 6;
 /// thread, so `std::thread::panicking()` would be true for the workers too, and the std
 /// locks inside loom's `Mutex` would poison as they release them.
 fn drop_while_unwinding<P: BookPool>() {
-    let pool = new_pool::<P>(1);
-    submit(&pool, "A", || {
-        panic_when_quiet("expected panic: job A panics")
-    });
-    note("panics while it owns the pool (simulated: thread::panicking() is true)");
-    trace::simulate_unwinding(true);
+    let mut pool = new_pool::<P>(1);
+    let jobs = |to: &Submit<'_>| {
+        submit(to, "A", || panic_when_quiet("expected panic: job A panics"));
+        note("panics while it owns the pool (simulated: thread::panicking() is true)");
+        trace::simulate_unwinding(true);
+    };
+    // A scoped pool's scope ends during the owner's unwinding, as the pool's drop does.
+    let scope_ended = if P::SCOPED {
+        panic::catch_unwind(AssertUnwindSafe(|| session(&mut pool, jobs)))
+    } else {
+        session(&mut pool, jobs);
+        Ok(())
+    };
     let dropped = panic::catch_unwind(AssertUnwindSafe(|| drop_pool(pool)));
     trace::simulate_unwinding(false);
-    if let Err(payload) = dropped {
-        let message = payload_text(&*payload);
-        fail(&format!(
-            "Drop panicked while main was unwinding ({message}): a panic during unwinding \
-             aborts the process"
-        ));
+    for (what, ended) in [("the scope's end", scope_ended), ("Drop", dropped)] {
+        if let Err(payload) = ended {
+            let message = payload_text(&*payload);
+            fail(&format!(
+                "{what} panicked while main was unwinding ({message}): a panic during \
+                 unwinding aborts the process"
+            ));
+        }
     }
 }
 
@@ -298,27 +404,31 @@ fn drop_while_unwinding<P: BookPool>() {
 /// allows it; loom never does it on its own). A pool that takes every return from `wait` as
 /// a job or a shutdown breaks here and only here.
 fn spurious_wakeup<P: BookPool>() {
-    let pool = new_pool::<P>(1);
+    let mut pool = new_pool::<P>(1);
     let ran = counter();
-    for name in ["A", "B"] {
-        let ran = Arc::clone(&ran);
-        submit(&pool, name, move || {
-            ran.fetch_add(1, Ordering::SeqCst);
-        });
-    }
+    session(&mut pool, |to| {
+        for name in ["A", "B"] {
+            let ran = Arc::clone(&ran);
+            submit(to, name, move || {
+                ran.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+    });
     drop_expecting(pool, &ran, 2, "run");
 }
 
 /// Two workers, two jobs, then `join`: when it returns, both jobs have run.
 fn join_waits_for_jobs<P: BookPool>() {
-    let pool = new_pool::<P>(2);
+    let mut pool = new_pool::<P>(2);
     let ran = counter();
-    for name in ["A", "B"] {
-        let ran = Arc::clone(&ran);
-        submit(&pool, name, move || {
-            ran.fetch_add(1, Ordering::SeqCst);
-        });
-    }
+    session(&mut pool, |to| {
+        for name in ["A", "B"] {
+            let ran = Arc::clone(&ran);
+            submit(to, name, move || {
+                ran.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+    });
     join_pool(&pool);
     let done = ran.load(Ordering::SeqCst);
     if done != 2 {
@@ -335,7 +445,7 @@ fn joins_from_two_threads<P: BookPool>() {
     let pool = Arc::new(new_pool::<P>(1));
     let ran = counter();
     let ran_a = Arc::clone(&ran);
-    submit(&*pool, "A", move || {
+    submit(&|job| pool.execute(job), "A", move || {
         ran_a.fetch_add(1, Ordering::SeqCst);
     });
     let joiner = {
@@ -345,7 +455,7 @@ fn joins_from_two_threads<P: BookPool>() {
     join_pool(&*pool);
     joiner.join().expect("the joiner never panics");
     let ran_b = Arc::clone(&ran);
-    submit(&*pool, "B", move || {
+    submit(&|job| pool.execute(job), "B", move || {
         ran_b.fetch_add(1, Ordering::SeqCst);
     });
     join_pool(&*pool);
@@ -356,6 +466,41 @@ fn joins_from_two_threads<P: BookPool>() {
         ));
     }
     let pool = Arc::try_unwrap(pool).unwrap_or_else(|_| panic!("the joiner kept the pool"));
+    drop_pool(pool);
+}
+
+/// Two workers, two jobs in a scope: when the scope returns, both have run (a scoped pool's
+/// jobs may borrow what the scope's caller owns, so a job still running after it is a use
+/// after free). Then a second scope on the same pool runs job C: the pool outlives its scopes.
+fn scope_waits_for_jobs<P: BookPool>() {
+    let mut pool = new_pool::<P>(2);
+    let ran = counter();
+    session(&mut pool, |to| {
+        for name in ["A", "B"] {
+            let ran = Arc::clone(&ran);
+            submit(to, name, move || {
+                ran.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+    });
+    let done = ran.load(Ordering::SeqCst);
+    if done != 2 {
+        fail(&format!(
+            "the scope returned with {done} of 2 jobs run: a job may outlive what it borrows"
+        ));
+    }
+    let ran_c = Arc::clone(&ran);
+    session(&mut pool, |to| {
+        submit(to, "C", move || {
+            ran_c.fetch_add(1, Ordering::SeqCst);
+        });
+    });
+    if ran.load(Ordering::SeqCst) != 3 {
+        fail(
+            "the second scope returned with 0 of 1 jobs run: the pool outlives its scopes, \
+             and each scope must wait for its jobs",
+        );
+    }
     drop_pool(pool);
 }
 
@@ -370,20 +515,22 @@ fn join_pool<P: BookPool>(pool: &P) {
 /// of a fixed `size` runs at most `size` jobs at once, so this deadlocks by design: the card
 /// reports it as the pool's limit.
 fn waiting_jobs<P: BookPool>() {
-    let pool = new_pool::<P>(2);
+    let mut pool = new_pool::<P>(2);
     let signal = Gate::new("job C's signal");
     let done = counter();
-    for name in ["A", "B"] {
-        let (signal, done) = (signal.clone(), Arc::clone(&done));
-        submit(&pool, name, move || {
-            signal.wait();
-            done.fetch_add(1, Ordering::SeqCst);
+    session(&mut pool, |to| {
+        for name in ["A", "B"] {
+            let (signal, done) = (signal.clone(), Arc::clone(&done));
+            submit(to, name, move || {
+                signal.wait();
+                done.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+        let done_c = Arc::clone(&done);
+        submit(to, "C", move || {
+            signal.open();
+            done_c.fetch_add(1, Ordering::SeqCst);
         });
-    }
-    let done_c = Arc::clone(&done);
-    submit(&pool, "C", move || {
-        signal.open();
-        done_c.fetch_add(1, Ordering::SeqCst);
     });
     drop_expecting(pool, &done, 3, "done");
 }
@@ -461,21 +608,44 @@ fn expect_pool_threads() {
     }
 }
 
-/// `pool.execute(job)` of a job named `name`, narrated.
-fn submit<P, F>(pool: &P, name: &'static str, job: F)
+/// `execute(job)` of a job named `name` through `to` (the pool's `execute`, or a scope's),
+/// narrated.
+fn submit<F>(to: &Submit<'_>, name: &'static str, job: F)
 where
-    P: BookPool,
     F: FnOnce() + Send + 'static,
 {
     note(format!("calls execute(job {name})"));
-    pool.execute(move || {
+    to(Box::new(move || {
         note(format!("job {name} starts"));
         job();
         note(format!("job {name} ends"));
-    });
+    }));
     note(format!("execute(job {name}) returns"));
     if name == "A" {
         expect_pool_threads();
+    }
+}
+
+/// Runs `body` with a way to submit jobs: the pool's `execute`, or for a scoped pool one
+/// scope, narrated (the scope returns once its jobs are done).
+///
+/// Fails the check if a scoped pool's `scoped` returned without running `body`.
+fn session<P: BookPool>(pool: &mut P, body: impl FnOnce(&Submit<'_>)) {
+    let mut body = Some(body);
+    let mut once = |to: &Submit<'_>| {
+        if let Some(body) = body.take() {
+            body(to);
+        }
+    };
+    if P::SCOPED {
+        note("calls scoped(..)");
+    }
+    pool.scope(&mut once);
+    if P::SCOPED {
+        note("scoped(..) returns");
+    }
+    if body.is_some() {
+        fail("scoped(..) returned without running its body: check_pool!'s scoped = ... must call body");
     }
 }
 

@@ -72,6 +72,21 @@ fn hint(check: &str, message: &str, trace: &Trace) -> Option<String> {
                 .to_owned(),
         );
     }
+    if message.contains("the scope's end panicked while main was unwinding") {
+        return Some(
+            "the scope's end re-raises a job's panic while the scope's owner unwinds: check \
+             thread::panicking() first (webpool::demos::scoped)"
+                .to_owned(),
+        );
+    }
+    if message.contains("scope returned with") && job_running_at_scope_end(trace) {
+        return Some(
+            "the scope returned while its jobs still ran: a job leaves the queue when it \
+             starts, so wait for the running jobs as well as the queued ones \
+             (webpool::demos::scoped)"
+                .to_owned(),
+        );
+    }
     if check == "panicking_job" && message.contains("job B never ran") {
         return panic_kills_worker(trace);
     }
@@ -116,6 +131,28 @@ fn hint(check: &str, message: &str, trace: &Trace) -> Option<String> {
                 .starts_with("wait #")
                 .then(|| WHILE_AROUND_WAIT.to_owned())
         })
+}
+
+/// Whether a job had started and not ended when main's last scope returned (the scope waited
+/// for the queue, not for the jobs).
+fn job_running_at_scope_end(trace: &Trace) -> bool {
+    let note = |index: usize| match &trace.events[index].action {
+        Action::Note(text) => Some(text.as_str()),
+        _ => None,
+    };
+    let Some(end) = (0..trace.events.len()).rev().find(|&index| {
+        trace.events[index].thread == 0 && note(index) == Some("scoped(..) returns")
+    }) else {
+        return false;
+    };
+    (0..end).filter_map(note).any(|text| {
+        text.strip_prefix("job ")
+            .and_then(|rest| rest.strip_suffix(" starts"))
+            .is_some_and(|job| {
+                let ended = format!("job {job} ends");
+                !(0..end).filter_map(note).any(|other| other == ended)
+            })
+    })
 }
 
 /// The fix of a pool that takes a wake-up for a promise.

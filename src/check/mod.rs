@@ -47,7 +47,12 @@
 //! | `spurious_wakeup` | two jobs run once each while every `Condvar::wait` in turn wakes with no notification | [`if_wait`](crate::demos::if_wait) |
 //! | `join_waits_for_jobs` | *for pools with a `join`*: two jobs, then `join`: both have run when it returns | [`join`](crate::demos::join) (`JoinTooEarlyPool`) |
 //! | `joins_from_two_threads` | *for pools with a `join`*: two threads join at once; both return, and the pool runs a job submitted after | [`join`](crate::demos::join) (`JoinWakesOnePool`) |
+//! | `scope_waits_for_jobs` | *for scoped pools*: two jobs in a scope have run when it returns; a second scope on the same pool runs its job too | [`scoped`](crate::demos::scoped) (`ScopeTooEarlyPool`) |
 //! | `waiting_jobs` | *a limit, not a check*: how many jobs may wait for a later job before every worker waits | threadpool #56, rayon #592: a fixed-size pool deadlocks by design |
+//!
+//! A scoped pool (`check_pool!`'s `scoped = ...`) runs every scenario inside scopes: the
+//! scope's end is where its jobs must be done, and `drop_while_unwinding` ends the scope while
+//! main unwinds.
 //!
 //! A design property the pool lacks (an unbounded queue) is reported as `design`, with its
 //! numbers, apart from the failures; it fails the test only when required
@@ -129,10 +134,30 @@ pub trait BookPool: Send + Sync + Sized + 'static {
     /// Waits until every job submitted before it has finished, and leaves the pool usable
     /// (threadpool's and workerpool's `join`). Called only when [`BookPool::JOINS`] is `true`.
     fn join(&self) {}
+
+    /// Whether the pool takes jobs only inside a scope ([`BookPool::scope`]), as
+    /// scoped_threadpool's `pool.scoped(|scope| scope.execute(job))` does; the card then runs
+    /// its scenarios inside scopes, and its scope check (`check_pool!`'s `scoped = ...` says so).
+    const SCOPED: bool = false;
+
+    /// Runs `body` once, handing it a way to submit jobs. For a scoped pool, that is one scope
+    /// (`&mut self`, as scoped pools borrow the pool for the scope): every job submitted
+    /// through it has finished when `scope` returns. For any other pool it is [`BookPool::execute`],
+    /// and `scope` returns at once.
+    fn scope(&mut self, body: &mut ScopeBody<'_>) {
+        body(&|job| self.execute(job));
+    }
 }
 
 /// A job as [`check_pool!`](crate::check_pool)'s `execute = ...` closure receives it.
 pub type Job = Box<dyn FnOnce() + Send + 'static>;
+
+/// How a scenario submits a job: the pool's `execute`, or a scope's.
+pub type Submit<'a> = dyn Fn(Job) + 'a;
+
+/// What [`BookPool::scope`] runs inside one scope: the part of a scenario that submits jobs,
+/// given a [`Submit`] into the scope.
+pub type ScopeBody<'a> = dyn FnMut(&Submit<'_>) + 'a;
 
 /// Queue capacity of [`ThreadPool`]s built through [`BookPool::new`] under loom: every ring
 /// slot is a modelled atomic and cell there, and the models submit only a few jobs.
@@ -191,6 +216,18 @@ impl BookPool for ThreadPool {
 /// );
 /// ```
 ///
+/// A scoped pool, whose jobs are submitted inside a scope that waits for them (and may borrow
+/// what outlives it), says how to open a scope instead of `execute`; the card then runs every
+/// scenario inside scopes and checks the scope's own contract (`scope_waits_for_jobs`):
+///
+/// ```text
+/// webpool::check_pool!(
+///     scoped_threadpool::Pool,
+///     new = |size| scoped_threadpool::Pool::new(size as u32),
+///     scoped = |pool, body| pool.scoped(|scope| body(&|job| scope.execute(job))),
+/// );
+/// ```
+///
 /// `WEBPOOL_CHECK=name,name` runs only those checks; `LOOM_MAX_PREEMPTIONS` raises every
 /// check's preemption bound; `WEBPOOL_CHECK_TIMEOUT` (seconds, default 300) bounds each check
 /// (one interleaving that runs for 10 s ends it at once); `WEBPOOL_CHECK_REQUIRE=bounded`
@@ -221,7 +258,9 @@ macro_rules! check_pool {
 /// (`<$pool>::new(size)`, `pool.execute(f)`, shutdown by `Drop`), or as the optional
 /// `new = |size| ...`, `execute = |pool, job| ...`, `shutdown = |pool| ...` and
 /// `join = |pool| ...` closures say (in any order; each may be left out; with `join`, the card
-/// also runs its join checks). [`check_pool!`](crate::check_pool) uses it; use it directly to
+/// also runs its join checks). A scoped pool gives `scoped = |pool, body| ...` instead of
+/// `execute`: open one scope on `&mut pool` and call `body` with a `&dyn Fn(Job)` that submits
+/// into it. [`check_pool!`](crate::check_pool) uses it; use it directly to
 /// hand a pool to `run_card` yourself (loom builds only).
 ///
 /// ```text
@@ -233,38 +272,64 @@ macro_rules! book_pool {
     ($name:ident, $pool:ty $(, $key:ident = $value:expr)* $(,)?) => {
         $crate::book_pool!(@keys $name, $pool,
             [(|size| <$pool>::new(size))]
-            [(|pool: &$pool, job: $crate::check::Job| {
-                pool.execute(job);
-            })]
+            []
             [(::std::mem::drop)]
+            []
             []
             $($key = ($value),)*
         );
     };
-    (@keys $name:ident, $pool:ty, [$new:expr] [$execute:expr] [$shutdown:expr] [$($join:expr)?]
+    (@keys $name:ident, $pool:ty, [$new:expr] [$($execute:expr)?] [$shutdown:expr] [$($join:expr)?] [$($scoped:expr)?]
         new = ($value:expr), $($rest:tt)*) => {
-        $crate::book_pool!(@keys $name, $pool, [$value] [$execute] [$shutdown] [$($join)?] $($rest)*);
+        $crate::book_pool!(@keys $name, $pool, [$value] [$($execute)?] [$shutdown] [$($join)?] [$($scoped)?] $($rest)*);
     };
-    (@keys $name:ident, $pool:ty, [$new:expr] [$execute:expr] [$shutdown:expr] [$($join:expr)?]
+    (@keys $name:ident, $pool:ty, [$new:expr] [$($execute:expr)?] [$shutdown:expr] [$($join:expr)?] [$($scoped:expr)?]
         execute = ($value:expr), $($rest:tt)*) => {
-        $crate::book_pool!(@keys $name, $pool, [$new] [$value] [$shutdown] [$($join)?] $($rest)*);
+        $crate::book_pool!(@keys $name, $pool, [$new] [$value] [$shutdown] [$($join)?] [$($scoped)?] $($rest)*);
     };
-    (@keys $name:ident, $pool:ty, [$new:expr] [$execute:expr] [$shutdown:expr] [$($join:expr)?]
+    (@keys $name:ident, $pool:ty, [$new:expr] [$($execute:expr)?] [$shutdown:expr] [$($join:expr)?] [$($scoped:expr)?]
         shutdown = ($value:expr), $($rest:tt)*) => {
-        $crate::book_pool!(@keys $name, $pool, [$new] [$execute] [$value] [$($join)?] $($rest)*);
+        $crate::book_pool!(@keys $name, $pool, [$new] [$($execute)?] [$value] [$($join)?] [$($scoped)?] $($rest)*);
     };
-    (@keys $name:ident, $pool:ty, [$new:expr] [$execute:expr] [$shutdown:expr] [$($join:expr)?]
+    (@keys $name:ident, $pool:ty, [$new:expr] [$($execute:expr)?] [$shutdown:expr] [$($join:expr)?] [$($scoped:expr)?]
         join = ($value:expr), $($rest:tt)*) => {
-        $crate::book_pool!(@keys $name, $pool, [$new] [$execute] [$shutdown] [$value] $($rest)*);
+        $crate::book_pool!(@keys $name, $pool, [$new] [$($execute)?] [$shutdown] [$value] [$($scoped)?] $($rest)*);
     };
-    (@keys $name:ident, $pool:ty, [$new:expr] [$execute:expr] [$shutdown:expr] [$($join:expr)?]
+    (@keys $name:ident, $pool:ty, [$new:expr] [$($execute:expr)?] [$shutdown:expr] [$($join:expr)?] [$($scoped:expr)?]
+        scoped = ($value:expr), $($rest:tt)*) => {
+        $crate::book_pool!(@keys $name, $pool, [$new] [$($execute)?] [$shutdown] [$($join)?] [$value] $($rest)*);
+    };
+    (@keys $name:ident, $pool:ty, [$new:expr] [$($execute:expr)?] [$shutdown:expr] [$($join:expr)?] [$($scoped:expr)?]
         $other:ident = ($value:expr), $($rest:tt)*) => {
         ::std::compile_error!(::std::concat!(
             "book_pool!/check_pool!: no key `", ::std::stringify!($other),
-            "`; the keys are new, execute, shutdown and join"
+            "`; the keys are new, execute, shutdown, join and scoped"
         ));
     };
-    (@keys $name:ident, $pool:ty, [$new:expr] [$execute:expr] [$shutdown:expr] [$($join:expr)?]) => {
+    // The keys are read; the book's `execute` unless the pool is scoped.
+    (@keys $name:ident, $pool:ty, [$new:expr] [] [$shutdown:expr] [$($join:expr)?] []) => {
+        $crate::book_pool!(@define $name, $pool, [$new]
+            [(|pool: &$pool, job: $crate::check::Job| {
+                pool.execute(job);
+            })]
+            [$shutdown] [$($join)?] []);
+    };
+    (@keys $name:ident, $pool:ty, [$new:expr] [$execute:expr] [$shutdown:expr] [$($join:expr)?] []) => {
+        $crate::book_pool!(@define $name, $pool, [$new] [$execute] [$shutdown] [$($join)?] []);
+    };
+    (@keys $name:ident, $pool:ty, [$new:expr] [] [$shutdown:expr] [$($join:expr)?] [$scoped:expr]) => {
+        $crate::book_pool!(@define $name, $pool, [$new]
+            [(|_: &$pool, _: $crate::check::Job| {
+                ::std::panic!("a scoped pool takes jobs inside a scope only")
+            })]
+            [$shutdown] [$($join)?] [$scoped]);
+    };
+    (@keys $name:ident, $pool:ty, [$new:expr] [$execute:expr] [$shutdown:expr] [$($join:expr)?] [$scoped:expr]) => {
+        ::std::compile_error!(
+            "book_pool!/check_pool!: a scoped pool takes jobs inside its scope: give `scoped`, not `execute`"
+        );
+    };
+    (@define $name:ident, $pool:ty, [$new:expr] [$execute:expr] [$shutdown:expr] [$($join:expr)?] [$($scoped:expr)?]) => {
         /// The pool under check, driven as the macro's arguments say.
         struct $name(::std::option::Option<$pool>);
 
@@ -294,6 +359,19 @@ macro_rules! book_pool {
                 let pool = self.0.as_ref().expect("the pool is alive until dropped");
                 execute(pool, ::std::boxed::Box::new(job));
             }
+
+            $(
+                const SCOPED: bool = {
+                    let _ = ::std::stringify!($scoped);
+                    true
+                };
+
+                fn scope(&mut self, body: &mut $crate::check::ScopeBody<'_>) {
+                    let scoped: fn(&mut $pool, &mut $crate::check::ScopeBody<'_>) =
+                        $scoped;
+                    scoped(self.0.as_mut().expect("the pool is alive until dropped"), body);
+                }
+            )?
         }
 
         impl ::std::ops::Drop for $name {

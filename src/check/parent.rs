@@ -29,10 +29,12 @@ pub(super) struct Parent {
     checks: Vec<&'static Check>,
     /// Whether the pool has a `join` (the join checks run only then).
     joins: bool,
+    /// Whether the pool takes jobs in scopes ([`BookPool::SCOPED`](super::BookPool::SCOPED)).
+    scoped: bool,
 }
 
 impl Parent {
-    pub(super) fn new(subject: &str, test: &str, joins: bool) -> Parent {
+    pub(super) fn new(subject: &str, test: &str, joins: bool, scoped: bool) -> Parent {
         let exe = std::env::current_exe().expect("the test binary knows its own path");
         let binary = binary_name(&exe);
         // target/PROFILE/deps/BINARY-HASH → target/
@@ -69,6 +71,7 @@ impl Parent {
             replay: std::env::var_os(REPLAY_ENV).map(PathBuf::from),
             checks,
             joins,
+            scoped,
         }
     }
 
@@ -98,17 +101,15 @@ impl Parent {
             self.subject,
             self.checks
                 .iter()
-                .filter(|check| !check.needs_join || self.joins)
+                .filter(|check| check.needs.missing(self.joins, self.scoped).is_none())
                 .count()
         ));
         let mut outcomes: Vec<(&'static str, Outcome)> = Vec::new();
         for check in &self.checks {
             let begun = Instant::now();
-            let mut outcome = if check.needs_join && !self.joins {
+            let mut outcome = if let Some(reason) = check.needs.missing(self.joins, self.scoped) {
                 Outcome::NotApplicable {
-                    reason: "the pool has no join (check_pool!'s join = |pool| pool.join() \
-                             names one)"
-                        .to_owned(),
+                    reason: reason.to_owned(),
                 }
             } else {
                 self.run_check(check)

@@ -20,6 +20,7 @@
 //! | 8. unbounded queue, or a thread per connection | [`unbounded`] | [`PoolKind::Unbounded`], [`PoolKind::ThreadPerConnection`] |
 //! | 9. `Drop` re-raises a job's panic, even while unwinding | [`repanic_in_drop`] | [`PoolKind::RepanicInDrop`] |
 //! | 10. `join` returns before the jobs end, or wakes one joiner | [`join`] | none: the book's server never joins |
+//! | 11. a scope returns before its jobs end, or re-raises a panic while unwinding | [`scoped`] | none: the book's server never scopes |
 //!
 //! How each is kept honest:
 //!
@@ -63,6 +64,7 @@ pub mod notify_one;
 pub mod panic_kills_worker;
 pub mod recv_unwrap;
 pub mod repanic_in_drop;
+pub mod scoped;
 pub mod unbounded;
 pub mod while_let;
 

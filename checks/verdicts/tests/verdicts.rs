@@ -139,6 +139,8 @@ const SHOWCASE: &[(&str, &str, Option<&str>)] = &[
     ("book-final", "panicking_job", Some("panic_kills_worker")),
     ("join-too-early", "join_waits_for_jobs", Some("join")),
     ("join-wakes-one", "joins_from_two_threads", Some("join")),
+    ("scope-too-early", "scope_waits_for_jobs", Some("scoped")),
+    ("scope-repanics", "drop_while_unwinding", Some("scoped")),
 ];
 
 /// Checks `subject`'s showcased counterexample against the committed one in `docs/traces/`
@@ -323,4 +325,19 @@ subject!(
     join_fixed,
     "join-fixed",
     BookPool webpool::demos::join::JoinFixedPool
+);
+subject!(
+    scope_too_early,
+    "scope-too-early",
+    BookPool webpool::demos::scoped::ScopeTooEarlyPool
+);
+subject!(
+    scope_repanics,
+    "scope-repanics",
+    BookPool webpool::demos::scoped::ScopeRepanicsPool
+);
+subject!(
+    scope_fixed,
+    "scope-fixed",
+    BookPool webpool::demos::scoped::ScopedFixedPool
 );
