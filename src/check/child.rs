@@ -343,7 +343,12 @@ fn install_hook(state: Arc<ChildState>) {
         } else if aborting {
             let trace = trace::snapshot();
             let cause = first_failure(&trace).unwrap_or_else(|| {
-                format!("loom aborted while tearing down a failed model (loom #291): {message}")
+                // loom's own assertion that failed the model (a thread too many, on main) is
+                // the cause, not the teardown's panic after it.
+                let first = trace::last_panic()
+                    .filter(|earlier| earlier.contains(THREAD_LIMIT))
+                    .unwrap_or_else(|| message.clone());
+                format!("loom aborted while tearing down a failed model (loom #291): {first}")
             });
             state.fail(&cause, &trace);
         }
@@ -370,6 +375,9 @@ fn install_hook(state: Arc<ChildState>) {
 const OUTSIDE_LOOM: &str = "cannot access Loom execution state from outside a Loom model";
 
 /// Panic messages that mean the process is about to abort.
+/// loom's assertion when a model starts more threads than it can hold.
+const THREAD_LIMIT: &str = "self.threads.len() < self.max()";
+
 const ABORT_MARKERS: &[&str] = &[
     "panic in a destructor during cleanup",
     "panic in a function that cannot unwind",
@@ -456,7 +464,7 @@ fn describe(message: &str, trace: &Trace) -> String {
         return message.to_owned();
     }
     if message.contains(" panicked: ") || message.starts_with("loom aborted") {
-        if message.contains("self.threads.len() < self.max()") {
+        if message.contains(THREAD_LIMIT) {
             // loom's own assertion, on the thread that spawned one thread too many.
             return "the pool started more threads than loom can model (main and 4 more): \
                     it starts threads without limit"

@@ -109,7 +109,7 @@ use crate::ThreadPool;
 /// The API every pool in the book has: `ThreadPool::new(size)`, `pool.execute(job)`, and a
 /// `Drop` that shuts the pool down. The checker, the demos' loom models and the book's server
 /// are generic over it.
-pub trait BookPool: Send + Sync + Sized + 'static {
+pub trait BookPool: Send + Sized + 'static {
     /// Starts a pool of `size` worker threads.
     ///
     /// # Panics
@@ -134,6 +134,15 @@ pub trait BookPool: Send + Sync + Sized + 'static {
     /// Waits until every job submitted before it has finished, and leaves the pool usable
     /// (threadpool's and workerpool's `join`). Called only when [`BookPool::JOINS`] is `true`.
     fn join(&self) {}
+
+    /// A job that calls [`BookPool::join`] on `pool` from another thread, for
+    /// `joins_from_two_threads` (a pool joined from two threads at once is shared by them, so
+    /// this needs `Self: Sync`, which no other check does). `None` for pools without a join;
+    /// [`book_pool!`](crate::book_pool) writes it for pools with one.
+    fn joiner(pool: &crate::sync::Arc<Self>) -> Option<Job> {
+        let _ = pool;
+        None
+    }
 
     /// Whether the pool takes jobs only inside a scope ([`BookPool::scope`]), as
     /// scoped_threadpool's `pool.scoped(|scope| scope.execute(job))` does; the card then runs
@@ -343,6 +352,15 @@ macro_rules! book_pool {
                 fn join(&self) {
                     let join: fn(&$pool) = $join;
                     join(self.0.as_ref().expect("the pool is alive until dropped"));
+                }
+
+                fn joiner(
+                    pool: &$crate::sync::Arc<Self>,
+                ) -> ::std::option::Option<$crate::check::Job> {
+                    let pool = $crate::sync::Arc::clone(pool);
+                    ::std::option::Option::Some(::std::boxed::Box::new(move || {
+                        $crate::check::BookPool::join(&*pool)
+                    }))
                 }
             )?
 

@@ -212,6 +212,11 @@ macro_rules! book_pool_with {
             fn join(&self) {
                 self.0.join();
             }
+
+            fn joiner(pool: &Arc<Self>) -> Option<crate::check::Job> {
+                let pool = Arc::clone(pool);
+                Some(Box::new(move || pool.join()))
+            }
         }
     )*};
 }

@@ -54,7 +54,7 @@ fn the_zoo_gets_its_verdicts_with_no_edit() {
         eprintln!("{card}");
         let found = verdicts(&card);
         assert!(
-            found.len() == 9,
+            found.len() == 10,
             "{spec}: the card has a verdict per check (found {found:?}); the tool said:\n{card}"
         );
         eprintln!("zoo: {spec}: card in {:.1?}", started.elapsed());
@@ -83,5 +83,36 @@ fn the_zoo_gets_its_verdicts_with_no_edit() {
         differences.is_empty(),
         "the zoo's verdicts changed (refresh with WEBPOOL_UPDATE_ZOO=1 after review):\n{}",
         differences.join("\n")
+    );
+}
+
+/// Every FAILS of the zoo's expected cards names its evidence on real threads: a test in
+/// `tests/evidence.rs` whose doc comment starts `NAME VERSION, `CHECK` FAILS`. A FAILS with no
+/// such test is a checker bug until shown otherwise.
+#[test]
+fn every_fails_in_the_zoo_has_evidence_on_real_threads() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let evidence =
+        std::fs::read_to_string(dir.join("tests/evidence.rs")).expect("tests/evidence.rs is there");
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(dir.join("expected")).expect("expected/ is there") {
+        let path = entry.expect("expected/ can be listed").path();
+        let card = std::fs::read_to_string(&path).expect("an expected card can be read");
+        let stem = path
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .unwrap_or_default();
+        let (name, version) = stem.rsplit_once('-').expect("expected/NAME-VERSION.txt");
+        for check in card.lines().filter_map(|line| line.strip_suffix(" FAILS")) {
+            let claim = format!("/// {name} {version}, `{check}` FAILS");
+            if !evidence.contains(&claim) {
+                missing.push(claim);
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "FAILS in the zoo with no evidence on real threads in tests/evidence.rs:\n{}",
+        missing.join("\n")
     );
 }

@@ -25,6 +25,11 @@ pub const NEW: &[Preset] = &[
         about: "`Type::new(size).unwrap()` (a `new` that returns a Result)",
     },
     Preset {
+        name: "new-u32",
+        closure: Some("|size| <Pool>::new(size as u32)"),
+        about: "`Type::new(size as u32)` (scoped_threadpool's)",
+    },
+    Preset {
         name: "builder",
         closure: Some("|size| {crate}::Builder::new().num_threads(size).build()"),
         about: "`crate::Builder::new().num_threads(size).build()` (threadpool's builder)",
@@ -83,6 +88,14 @@ pub const JOIN: &[Preset] = &[
         about: "`pool.join()` (threadpool's, workerpool's)",
     },
 ];
+
+/// `--scoped` presets: how to open one scope on `&mut pool` and submit jobs into it (the card
+/// then runs every scenario inside scopes, and checks the scope's own contract).
+pub const SCOPED: &[Preset] = &[Preset {
+    name: "scoped",
+    closure: Some("|pool, body| pool.scoped(|scope| body(&|job| scope.execute(job)))"),
+    about: "`pool.scoped(|scope| scope.execute(job))` (scoped_threadpool's)",
+}];
 
 /// The `--help` text listing `presets`.
 pub fn help(presets: &[Preset]) -> String {

@@ -87,8 +87,14 @@ struct Args {
     ))]
     join: Option<String>,
 
-    /// Not supported yet: scoped pools (`scoped_threadpool`, `std::thread::scope`-style).
-    #[arg(long, value_name = "EXPR", num_args = 0..=1, default_missing_value = "")]
+    /// For a scoped pool: how to open a scope and submit jobs into it, instead of --execute.
+    #[arg(long, value_name = "EXPR|PRESET", conflicts_with = "execute", long_help = format!(
+        "For a scoped pool, whose jobs go into a scope that waits for them: how to open one \
+         scope on `&mut pool` and submit into it, instead of --execute: a Rust closure \
+         `|pool, body| ...` that calls `body(&|job| ...)` inside the scope, or a preset ({}). \
+         The card then runs every scenario inside scopes and checks the scope's contract.",
+        harness::help(harness::SCOPED)
+    ))]
     scoped: Option<String>,
 
     /// Fail on a design property too, not only on correctness failures (passed to the check
@@ -162,13 +168,6 @@ fn webpool_dir() -> Result<PathBuf, String> {
 }
 
 fn run(args: &Args) -> Result<ExitCode, Failure> {
-    if args.scoped.is_some() {
-        return Err(usage(
-            "--scoped is not supported yet: webpool's check_pool! has no `scoped` key \
-             (issue 29, item 3)"
-                .to_owned(),
-        ));
-    }
     let spec = Spec::parse(&args.krate).map_err(usage)?;
     let target = source::target_dir(args.target_dir.as_deref())?;
     let pool_dir = target.join("pool-check");
@@ -198,6 +197,7 @@ fn run(args: &Args) -> Result<ExitCode, Failure> {
         ("execute", &args.execute, harness::EXECUTE),
         ("shutdown", &args.shutdown, harness::SHUTDOWN),
         ("join", &args.join, harness::JOIN),
+        ("scoped", &args.scoped, harness::SCOPED),
     ] {
         if let Some(value) = value {
             if let Some(closure) =

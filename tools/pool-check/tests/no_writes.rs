@@ -239,9 +239,10 @@ fn a_bad_flag_is_one_line_and_exit_code_2() {
             "error: invalid value 'fast' for '--require <PROPERTY>'",
         ),
         (
-            &[".", "--scoped", "|s| s"][..],
-            "cargo pool-check: --scoped is not supported yet",
+            &[".", "--scoped", "scoped", "--execute", "spawn"][..],
+            "error: the argument '--scoped <EXPR|PRESET>' cannot be used with '--execute <EXPR|PRESET>'",
         ),
+
         (
             &["no-such-folder"][..],
             "cargo pool-check: no-such-folder: no such folder, and not NAME@VERSION",
