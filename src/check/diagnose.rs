@@ -31,8 +31,8 @@ pub fn diagnose(check: &str, message: &str, trace: &Trace) -> Diagnosis {
 }
 
 /// The root cause: a pool thread's own panic first (what follows from it is a symptom), then
-/// a lock a stopped job holds, then a `Drop` or `join` that never returns, else the check's
-/// own message.
+/// a lock a stopped job holds, then a `Drop` or `join` that never returns, then a `Drop` that
+/// returned without waiting for any worker, else the check's own message.
 fn cause(message: &str, trace: &Trace) -> String {
     if let Some((_, panic)) = pool_panic(trace) {
         return format!("a pool thread panicked: {panic}");
@@ -55,6 +55,12 @@ fn cause(message: &str, trace: &Trace) -> String {
                 return format!("{call} never returns{at}");
             }
         }
+    }
+    // A `Drop` that waits for nothing loses whatever is queued or running, in every check.
+    if message.starts_with("Drop returned") && !joined_any(trace) {
+        return "Drop returned before the jobs ran, and it joined no worker: jobs still queued \
+                or running when the pool is dropped are lost"
+            .to_owned();
     }
     message.lines().next().unwrap_or_default().to_owned()
 }

@@ -151,3 +151,113 @@ fn scoped_threadpool_a_panic_in_the_scope_after_a_job_panicked_aborts() {
         "the second panic is join_all's; stderr:\n{stderr}"
     );
 }
+
+/// A gate a job waits at until main opens it (dropping the sender opens it too).
+fn gate() -> (mpsc::Sender<()>, mpsc::Receiver<()>) {
+    mpsc::channel()
+}
+
+/// threadpool-simple 0.1.12, `one_job_then_drop` FAILS. Its pool has no `Drop`: dropping it
+/// drops the sender and returns at once, joining no worker, so a job still queued or running
+/// is lost when the owner goes on (or `main` returns). Here job A waits at a gate main opens
+/// only after the drop: a `Drop` that waited for the jobs would never return; this one returns
+/// with job A not run.
+#[test]
+fn threadpool_simple_drop_returns_before_the_job_runs() {
+    let pool = threadpool_simple::ThreadPool::new(2);
+    let ran = std::sync::Arc::new(AtomicUsize::new(0));
+    let (open, gate) = gate();
+    let ran_a = std::sync::Arc::clone(&ran);
+    pool.execute(move || {
+        let _ = gate.recv();
+        ran_a.fetch_add(1, Ordering::SeqCst);
+    });
+    drop(pool);
+    assert_eq!(
+        ran.load(Ordering::SeqCst),
+        0,
+        "drop returned before job A ran"
+    );
+    drop(open);
+}
+
+/// threadpool-simple 0.1.12, `rendezvous` FAILS: the same cause. Two workers; job A waits for
+/// job B's signal, job B waits at main's gate: the drop returns with neither done.
+#[test]
+fn threadpool_simple_drop_returns_before_a_rendezvous_completes() {
+    let pool = threadpool_simple::ThreadPool::new(2);
+    let done = std::sync::Arc::new(AtomicUsize::new(0));
+    let (signal, signalled) = mpsc::channel::<()>();
+    let (open, gate) = gate();
+    let done_a = std::sync::Arc::clone(&done);
+    pool.execute(move || {
+        let _ = signalled.recv();
+        done_a.fetch_add(1, Ordering::SeqCst);
+    });
+    let done_b = std::sync::Arc::clone(&done);
+    pool.execute(move || {
+        let _ = gate.recv();
+        let _ = signal.send(());
+        done_b.fetch_add(1, Ordering::SeqCst);
+    });
+    drop(pool);
+    assert_eq!(
+        done.load(Ordering::SeqCst),
+        0,
+        "drop returned with 0 of 2 jobs done"
+    );
+    drop(open);
+}
+
+/// threadpool-simple 0.1.12, `panicking_job` FAILS. One worker; job A panics and ends it
+/// (nothing catches the panic, nothing replaces the worker), so job B, queued behind it, never
+/// runs: the dead worker held the last handle of the queue, so job B is dropped unrun (its
+/// channel to the test disconnects), and the pool's next `execute` panics.
+#[test]
+fn threadpool_simple_a_panicking_job_loses_the_job_behind_it() {
+    let pool = threadpool_simple::ThreadPool::new(1);
+    let (report, reports) = mpsc::channel();
+    let report_a = report.clone();
+    pool.execute(move || {
+        report_a.send("job A starts").unwrap();
+        panic!("job A panics");
+    });
+    pool.execute(move || report.send("job B runs").unwrap());
+    assert_eq!(
+        reports.recv_timeout(Duration::from_secs(5)),
+        Ok("job A starts")
+    );
+    assert_eq!(
+        reports.recv_timeout(Duration::from_secs(5)),
+        Err(mpsc::RecvTimeoutError::Disconnected),
+        "job B is dropped unrun"
+    );
+    let next = panic::catch_unwind(AssertUnwindSafe(|| pool.execute(|| {})));
+    assert!(next.is_err(), "the pool takes no job any more");
+}
+
+/// threadpool-simple 0.1.12, `spurious_wakeup` FAILS: the same cause as `one_job_then_drop`
+/// (the pool has no condition variable to wake spuriously). One worker, two jobs, the first
+/// waiting at main's gate: the drop returns with neither run.
+#[test]
+fn threadpool_simple_drop_returns_before_two_jobs_run() {
+    let pool = threadpool_simple::ThreadPool::new(1);
+    let ran = std::sync::Arc::new(AtomicUsize::new(0));
+    let (open, gate) = gate();
+    let ran_a = std::sync::Arc::clone(&ran);
+    pool.execute(move || {
+        let _ = gate.recv();
+        ran_a.fetch_add(1, Ordering::SeqCst);
+    });
+    let ran_b = std::sync::Arc::clone(&ran);
+    pool.execute(move || {
+        ran_b.fetch_add(1, Ordering::SeqCst);
+    });
+    drop(pool);
+    assert_eq!(
+        ran.load(Ordering::SeqCst),
+        0,
+        "drop returned with 0 of 2 jobs run"
+    );
+    drop(open);
+}
