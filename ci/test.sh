@@ -9,6 +9,11 @@ cargo fmt --all --check
 echo "== cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+# What a pool that checks itself depends on (`default-features = false`: the shim, the pool and
+# the checker, without the server) must build clean on its own.
+echo "== cargo clippy --no-default-features --lib -- -D warnings"
+cargo clippy --no-default-features --lib -- -D warnings
+
 echo "== cargo doc --no-deps (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
 

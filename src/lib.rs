@@ -2,10 +2,11 @@
 //!
 //! - [`pool`]: a bounded, model-checked [`ThreadPool`] (the book's API, made safe), configured
 //!   with a [`Builder`]; its types are re-exported here.
-//! - [`server`]: the HTTP/1.1 server the `webpool` binary runs ([`server::Server`], configured
-//!   by a [`server::Config`]): one event-loop thread holds the listener and the idle
-//!   connections, and a [`ThreadPool`] answers the connections that have bytes to read.
-//! - [`http`]: the HTTP/1.1 types and rules the server is made of, pure (bytes in, bytes out,
+//! - `server` (feature `server`, on by default): the HTTP/1.1 server the `webpool` binary runs
+//!   (`server::Server`, configured by a `server::Config`): one event-loop thread holds the
+//!   listener and the idle connections, and a [`ThreadPool`] answers the connections that have
+//!   bytes to read. Without it (`default-features = false`) webpool depends on std alone.
+//! - `http` (feature `server`): the HTTP/1.1 types and rules the server is made of, pure (bytes in, bytes out,
 //!   no sockets): the incremental request parser, response heads and error pages, dates,
 //!   byte ranges, entity tags, MIME types, request paths that cannot leave the served root.
 //! - [`check`]: the bug catalog as a loom checker for *your* thread pool
@@ -26,8 +27,11 @@
 
 pub mod check;
 pub mod demos;
+mod html;
+#[cfg(feature = "server")]
 pub mod http;
 pub mod pool;
+#[cfg(feature = "server")]
 pub mod server;
 pub mod sync;
 

@@ -78,9 +78,12 @@ pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
 #[cfg(loom)]
-pub use loom::sync::{Arc, WaitTimeoutResult};
+pub(crate) use loom::cell::UnsafeCell;
 #[cfg(loom)]
-pub(crate) use loom::{cell::UnsafeCell, thread_local};
+pub use loom::sync::{Arc, WaitTimeoutResult};
+// Only the server and its parser keep per-thread state.
+#[cfg(all(loom, feature = "server"))]
+pub(crate) use loom::thread_local;
 #[cfg(loom)]
 pub use traced::{Condvar, Mutex, MutexGuard};
 
@@ -88,12 +91,12 @@ pub use traced::{Condvar, Mutex, MutexGuard};
 pub use shuttle::sync::{Arc, Condvar, Mutex, MutexGuard, WaitTimeoutResult};
 // shuttle runs every model thread on one OS thread, so std's thread-locals would be shared by
 // all of them; shuttle's give each model thread its own.
-#[cfg(all(shuttle, not(loom)))]
+#[cfg(all(shuttle, not(loom), feature = "server"))]
 pub(crate) use shuttle::thread_local;
 
 #[cfg(not(any(loom, shuttle)))]
 pub use std::sync::{Arc, Condvar, Mutex, MutexGuard, WaitTimeoutResult};
-#[cfg(not(any(loom, shuttle)))]
+#[cfg(all(not(any(loom, shuttle)), feature = "server"))]
 pub(crate) use std::thread_local;
 
 /// `std::cell::UnsafeCell` with loom's closure-based API, so that under loom every access is

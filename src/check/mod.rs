@@ -14,7 +14,8 @@
 //! 1. In the pool's source, import the synchronisation types from [`crate::sync`] instead of
 //!    std (`use webpool::sync::{mpsc, thread, Arc, Mutex};`). In a normal build they *are*
 //!    std's types; under `--cfg loom` they are loom's, recorded.
-//! 2. Add `webpool` as a dependency (a normal one: the pool imports it), and a test file
+//! 2. Add `webpool` as a dependency (a normal one: the pool imports it; with
+//!    `default-features = false`, which leaves out the HTTP server and its crates), and a test file
 //!    `tests/pool_check.rs`:
 //!
 //!    ```text

@@ -17,7 +17,7 @@ use super::meaning::{analyse, Meaning};
 use super::render::{end_text, steps, Step};
 use super::trace_event::json;
 use super::{svg, Action, End, Site, Trace};
-use crate::http::response::escape_html as escape;
+use crate::html::escape_html as escape;
 
 /// Lines of source shown either side of a step's line.
 const CONTEXT: u32 = 2;

@@ -18,7 +18,7 @@ use std::fmt::Write;
 use super::meaning::{analyse, Meaning};
 use super::render::{end_text, steps};
 use super::{Action, End, Trace};
-use crate::http::response::escape_html as escape;
+use crate::html::escape_html as escape;
 
 /// Width of a thread's column.
 const COLUMN: usize = 270;

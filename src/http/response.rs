@@ -8,6 +8,7 @@ use std::io::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::date::{write_http_date, HTTP_DATE_LEN};
+use crate::html::escape_html;
 
 /// The reason phrase for `status` (RFC 9110 §15), or `"Unknown"`.
 pub fn status_text(status: u16) -> &'static str {
@@ -129,22 +130,6 @@ pub fn error_page(status: u16, detail: &str) -> Vec<u8> {
         escape_html(detail)
     );
     page
-}
-
-/// Escapes the five characters that matter in HTML text (and XML's, the same five).
-pub(crate) fn escape_html(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            _ => escaped.push(c),
-        }
-    }
-    escaped
 }
 
 /// The current time as an HTTP-date, formatted at most once per second per cache.

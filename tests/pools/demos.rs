@@ -55,9 +55,9 @@ fn every_pool_kind_round_trips_through_its_name() {
     assert!(err.contains("while_let"), "{err}");
 }
 
-/// Submits eight jobs to a fresh two-worker pool and waits until all eight have run.
-fn runs_every_job<P: BookPool>() -> P {
-    let pool = P::new(2);
+/// Submits eight jobs to a fresh pool of `workers` and waits until all eight have run.
+fn runs_every_job<P: BookPool>(workers: usize) -> P {
+    let pool = P::new(workers);
     let (done_tx, done_rx) = mpsc::channel();
     for n in 0..8 {
         let done_tx = done_tx.clone();
@@ -75,21 +75,25 @@ fn runs_every_job<P: BookPool>() -> P {
 /// rendezvous, shutdown, a race, a panic, a flood), which is how they survive casual testing.
 #[test]
 fn every_pool_runs_every_job() {
-    drop(runs_every_job::<ThreadPool>());
-    drop(runs_every_job::<WhileLetPool>());
-    drop(runs_every_job::<NamedGuardPool>());
-    drop(runs_every_job::<PanicKillsWorkerPool>());
-    drop(runs_every_job::<UnboundedPool>());
-    drop(runs_every_job::<ThreadPerConnection>());
+    drop(runs_every_job::<ThreadPool>(2));
+    drop(runs_every_job::<WhileLetPool>(2));
+    drop(runs_every_job::<NamedGuardPool>(2));
+    drop(runs_every_job::<PanicKillsWorkerPool>(2));
+    drop(runs_every_job::<UnboundedPool>(2));
+    drop(runs_every_job::<ThreadPerConnection>(2));
     // These are not dropped: their `Drop` is where their bug lives. Dropping would hang
-    // forever (bug 3; bugs 6 and 6b in some interleavings) or panic (bug 4; bug 5 if its race
-    // struck while the jobs ran). Kept until the process exits, their idle workers just stay
-    // asleep.
-    never_drop(runs_every_job::<JoinBeforeClosePool>());
-    never_drop(runs_every_job::<RecvUnwrapPool>());
-    never_drop(runs_every_job::<IfWaitPool>());
-    never_drop(runs_every_job::<LostWakeupPool>());
-    never_drop(runs_every_job::<NotifyOnePool>());
+    // forever (bug 3; bugs 6 and 6b in some interleavings) or panic (bug 4). Kept until the
+    // process exits, their idle workers just stay asleep.
+    never_drop(runs_every_job::<JoinBeforeClosePool>(2));
+    never_drop(runs_every_job::<RecvUnwrapPool>(2));
+    never_drop(runs_every_job::<LostWakeupPool>(2));
+    never_drop(runs_every_job::<NotifyOnePool>(2));
+    // Bug 5 needs two workers: one woken for a job the other took panics on the empty queue,
+    // poisoning the lock, and the next `execute` then panics on the test's thread (seen once
+    // here: the unwinding then dropped the pool, whose `Drop` panicked again, an abort).
+    // With one worker every wake-up has its job (std's condvar wakes spuriously only in
+    // theory here), so the everyday work runs; the race is the loom models' to find.
+    never_drop(runs_every_job::<IfWaitPool>(1));
 }
 
 /// The pools [`never_drop`] keeps.

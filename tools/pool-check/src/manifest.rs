@@ -128,6 +128,8 @@ pub fn for_scratch(text: &str, add: &Additions<'_>) -> Result<String, String> {
 
     let mut webpool = InlineTable::new();
     webpool.insert("path", add.webpool_dir.display().to_string().into());
+    // The shim and the checker only: not the HTTP server or its crates.
+    webpool.insert("default-features", false.into());
     if !add.features.is_empty() {
         webpool.insert(
             "features",
@@ -240,7 +242,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             out,
-            "[package]\nname = \"p\" # mine\nversion = \"0.1.0\"\nautotests = false\n\n[dependencies]\nhelper = { path = \"/home/u/p/../helper\" }\nlog = \"0.4\"\nwebpool = { path = \"/src/webpool\", features = [\"crossbeam-channel\"] }\n\n[workspace]\nresolver = \"2\"\n\n[lints.rust]\nunexpected_cfgs = { level = \"warn\", check-cfg = [\"cfg(loom)\"] }\n\n[[test]]\nname = \"other\"\npath = \"tests/other.rs\"\n\n[[test]]\nname = \"pool_check\"\npath = \"tests/pool_check.rs\"\n"
+            "[package]\nname = \"p\" # mine\nversion = \"0.1.0\"\nautotests = false\n\n[dependencies]\nhelper = { path = \"/home/u/p/../helper\" }\nlog = \"0.4\"\nwebpool = { path = \"/src/webpool\", default-features = false, features = [\"crossbeam-channel\"] }\n\n[workspace]\nresolver = \"2\"\n\n[lints.rust]\nunexpected_cfgs = { level = \"warn\", check-cfg = [\"cfg(loom)\"] }\n\n[[test]]\nname = \"other\"\npath = \"tests/other.rs\"\n\n[[test]]\nname = \"pool_check\"\npath = \"tests/pool_check.rs\"\n"
         );
     }
 }
