@@ -20,25 +20,10 @@ use std::time::Duration;
 
 use super::catalog::{Check, CHECKS};
 use super::child::child;
+use super::diagnose::headline;
+use super::invocation::{CHILD_ENV, REQUIRE_ENV};
 use super::parent::Parent;
 use super::BookPool;
-
-/// Names the check a child process runs: `TEST|CHECK|MODE`.
-pub(super) const CHILD_ENV: &str = "WEBPOOL_CHECK_CHILD";
-/// Where a child writes its results.
-pub(super) const DIR_ENV: &str = "WEBPOOL_CHECK_DIR";
-/// Which checks to run (comma-separated names); all if unset.
-pub(super) const FILTER_ENV: &str = "WEBPOOL_CHECK";
-/// A checkpoint file to replay (with `WEBPOOL_CHECK` naming its check).
-pub(super) const REPLAY_ENV: &str = "WEBPOOL_CHECK_REPLAY";
-/// Which wait the spurious-wake-up check makes spurious (a replay names it).
-pub(super) const SPURIOUS_ENV: &str = "WEBPOOL_CHECK_SPURIOUS_AT";
-/// Seconds a check may run before it is reported as hung.
-pub(super) const TIMEOUT_ENV: &str = "WEBPOOL_CHECK_TIMEOUT";
-/// Design properties the card must fail on when the pool lacks them (`bounded`).
-pub(super) const REQUIRE_ENV: &str = "WEBPOOL_CHECK_REQUIRE";
-/// The default of [`TIMEOUT_ENV`].
-pub(super) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// What a check found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -317,7 +302,7 @@ pub(super) fn card_lines(
                     lines.push(format!("{pad}  {line}"));
                 }
             }
-            if cause.as_str() != message.lines().next().unwrap_or_default() {
+            if cause.as_str() != headline(message) {
                 lines.push(format!("{pad}root cause: {cause}"));
             }
             match hint {

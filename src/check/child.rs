@@ -8,9 +8,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::card::{DEFAULT_TIMEOUT, DIR_ENV, SPURIOUS_ENV, TIMEOUT_ENV};
 use super::catalog::{self, payload_text, Check, Kind};
-use super::diagnose::{diagnose, open_call, replayable};
+use super::diagnose::{diagnose, headline, open_call, replayable};
+use super::invocation::{
+    replay_command_in_child, DEFAULT_TIMEOUT, DIR_ENV, SPURIOUS_ENV, TIMEOUT_ENV,
+};
 use super::report::{ext, files, Report};
 use super::{page, render, svg, trace_event, BookPool, End, Trace};
 use crate::sync::{spurious, trace};
@@ -90,12 +92,18 @@ impl ChildState {
             bound: self.bound,
             elapsed: self.started.elapsed(),
             replay: can_replay
-                .then(|| page::replay_command(self.check.name, &self.dir, spurious_at))
+                .then(|| {
+                    replay_command_in_child(
+                        self.check.name,
+                        &self.dir,
+                        (spurious_at > 0).then_some(spurious_at),
+                    )
+                })
                 .flatten(),
             cause: design
                 .is_none()
                 .then(|| diagnosis.cause.clone())
-                .filter(|cause| message.lines().next() != Some(cause.as_str())),
+                .filter(|cause| headline(&message) != cause.as_str()),
             hint: design.is_none().then(|| diagnosis.hint.clone()).flatten(),
         };
         let _ = page::write(&page::path_for(&svg_file), trace, &info);

@@ -62,7 +62,13 @@ fn cause(message: &str, trace: &Trace) -> String {
                 or running when the pool is dropped are lost"
             .to_owned();
     }
-    message.lines().next().unwrap_or_default().to_owned()
+    headline(message).to_owned()
+}
+
+/// A failure message's first line: the cause when no deeper one is known, and what the card
+/// compares a cause with, so that it prints a cause only when it says more than the message.
+pub(super) fn headline(message: &str) -> &str {
+    message.lines().next().unwrap_or_default()
 }
 
 /// The fix, if the trace shows a catalog bug's mechanism.

@@ -90,6 +90,8 @@ mod catalog;
 mod child;
 #[cfg(any(loom, test))]
 mod diagnose;
+#[cfg(loom)]
+mod invocation;
 pub mod meaning;
 pub mod page;
 #[cfg(loom)]

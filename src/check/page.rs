@@ -68,40 +68,6 @@ pub fn write(path: &Path, trace: &Trace, info: &PageInfo) -> std::io::Result<()>
     std::fs::write(path, render(trace, info, &read_source))
 }
 
-/// The command that replays the interleaving a card records for `check` in `dir` (with wait
-/// number `spurious_at` made spurious, if not 0), as the card prints it once it has recorded
-/// it (`parent::replay_command`, whose format this follows: keep the two alike). Read in the
-/// child, from what the parent told it: the test (`WEBPOOL_CHECK_CHILD`) and this binary.
-#[cfg(loom)]
-pub(super) fn replay_command(check: &str, dir: &Path, spurious_at: usize) -> Option<String> {
-    let spec = std::env::var(super::card::CHILD_ENV).ok()?;
-    let test = spec.split('|').next()?.to_owned();
-    let exe = std::env::current_exe().ok()?;
-    let stem = exe.file_stem()?.to_string_lossy().into_owned();
-    let binary = match stem.rsplit_once('-') {
-        Some((name, hash)) if hash.chars().all(|c| c.is_ascii_hexdigit()) => name.to_owned(),
-        _ => stem,
-    };
-    let release = exe.components().any(|part| part.as_os_str() == "release");
-    let checkpoint = dir.join(format!("{check}.path"));
-    let checkpoint = std::env::current_dir()
-        .ok()
-        .and_then(|here| checkpoint.strip_prefix(here).ok().map(Path::to_path_buf))
-        .unwrap_or(checkpoint);
-    let wait = if spurious_at > 0 {
-        format!("{}={spurious_at} ", super::card::SPURIOUS_ENV)
-    } else {
-        String::new()
-    };
-    Some(format!(
-        "{}={check} {}={} {wait}RUSTFLAGS=\"--cfg loom\" cargo test{} --test {binary} -- --exact {test} --nocapture",
-        super::card::FILTER_ENV,
-        super::card::REPLAY_ENV,
-        checkpoint.display(),
-        if release { " --release" } else { "" },
-    ))
-}
-
 /// A source file as the compiler names it: an absolute path, or one relative to the
 /// workspace root, which is the working directory or one of its ancestors (`cargo test` runs
 /// a test in its package's folder).

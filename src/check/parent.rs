@@ -6,11 +6,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use super::card::{
-    card_lines, find_check, say, Card, Limit, Outcome, CHILD_ENV, DEFAULT_TIMEOUT, DIR_ENV,
-    FILTER_ENV, REPLAY_ENV, SPURIOUS_ENV, TIMEOUT_ENV,
-};
+use super::card::{card_lines, find_check, say, Card, Limit, Outcome};
 use super::catalog::{Check, Kind, CHECKS};
+use super::diagnose::headline;
+use super::invocation::{
+    binary_name, replay_command, CHILD_ENV, DEFAULT_TIMEOUT, DIR_ENV, FILTER_ENV, REPLAY_ENV,
+    SPURIOUS_ENV, TIMEOUT_ENV,
+};
 use super::report::{ext, files, Report};
 
 /// The parent's settings.
@@ -243,9 +245,13 @@ impl Parent {
             replay = match recorded {
                 Outcome::Fails {
                     trace: ref again, ..
-                } if *again == trace && checkpoint.exists() => {
-                    Some(self.replay_command(check, &checkpoint, spurious_wait))
-                }
+                } if *again == trace && checkpoint.exists() => Some(replay_command(
+                    check.name,
+                    &checkpoint,
+                    spurious_wait,
+                    &self.exe,
+                    &self.test,
+                )),
                 _ => None,
             };
             if replay.is_none() {
@@ -266,33 +272,6 @@ impl Parent {
             replay,
             spurious_wait,
         }
-    }
-
-    /// The command that replays the interleaving saved in `checkpoint` (with wait number
-    /// `spurious_wait` made spurious, for the spurious-wake-up check).
-    fn replay_command(
-        &self,
-        check: &Check,
-        checkpoint: &Path,
-        spurious_wait: Option<usize>,
-    ) -> String {
-        let release = self
-            .exe
-            .components()
-            .any(|part| part.as_os_str() == "release");
-        let checkpoint = std::env::current_dir()
-            .ok()
-            .and_then(|here| checkpoint.strip_prefix(here).ok().map(Path::to_path_buf))
-            .unwrap_or_else(|| checkpoint.to_path_buf());
-        let wait = spurious_wait.map_or_else(String::new, |k| format!("{SPURIOUS_ENV}={k} "));
-        format!(
-            "{FILTER_ENV}={} {REPLAY_ENV}={} {wait}RUSTFLAGS=\"--cfg loom\" cargo test{} --test {} -- --exact {} --nocapture",
-            check.name,
-            checkpoint.display(),
-            if release { " --release" } else { "" },
-            binary_name(&self.exe),
-            self.test
-        )
     }
 
     /// Runs one child for `check` in `mode` (with wait number `spurious_wait` made spurious,
@@ -350,7 +329,7 @@ impl Parent {
                     tail.join("\n")
                 );
                 Outcome::Fails {
-                    cause: message.lines().next().unwrap_or_default().to_owned(),
+                    cause: headline(&message).to_owned(),
                     hint: None,
                     message,
                     interleaving: 0,
@@ -382,16 +361,5 @@ fn run_with_deadline(command: &mut Command, deadline: Duration) -> Option<ExitSt
         }
         // Polling a child process: there is no portable blocking wait with a timeout.
         std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// A test binary's name without cargo's hash (`pool_check-0123abcd` → `pool_check`).
-fn binary_name(exe: &Path) -> String {
-    let stem = exe
-        .file_stem()
-        .map_or_else(String::new, |stem| stem.to_string_lossy().into_owned());
-    match stem.rsplit_once('-') {
-        Some((name, hash)) if hash.chars().all(|c| c.is_ascii_hexdigit()) => name.to_owned(),
-        _ => stem,
     }
 }

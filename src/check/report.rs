@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::card::{Limit, Outcome};
 use super::catalog::Check;
+use super::diagnose::headline;
 
 /// What a child found, as it writes it to `CHECK.result`.
 #[derive(Debug, Default)]
@@ -89,7 +90,7 @@ impl Report {
                 let trace = read_lines(&ext(base, "trace"));
                 let svg = ext(base, "svg");
                 let cause = if self.cause.is_empty() {
-                    self.message.lines().next().unwrap_or_default().to_owned()
+                    headline(&self.message).to_owned()
                 } else {
                     self.cause
                 };
