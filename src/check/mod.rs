@@ -99,6 +99,8 @@ mod parent;
 pub mod render;
 #[cfg(loom)]
 mod report;
+#[cfg(any(loom, test))]
+mod std_mentions;
 pub mod svg;
 pub mod trace_event;
 

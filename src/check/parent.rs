@@ -14,6 +14,7 @@ use super::invocation::{
     SPURIOUS_ENV, TIMEOUT_ENV,
 };
 use super::report::{ext, files, Report};
+use super::std_mentions;
 
 /// The parent's settings.
 pub(super) struct Parent {
@@ -77,6 +78,25 @@ impl Parent {
         }
     }
 
+    /// Names each std synchronisation path left in the tested crate's sources (a pool that
+    /// still imports one of std's types runs it outside loom's view).
+    fn warn_of_std_paths(&self) {
+        let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR") else {
+            return;
+        };
+        let found = std_mentions::find(Path::new(&dir));
+        if found.is_empty() {
+            return;
+        }
+        let mut lines = vec![format!(
+            "webpool check: warning: {} names std's synchronisation or threads, which run \
+             outside loom's view (swap each for webpool::sync's):",
+            self.subject
+        )];
+        lines.extend(found.iter().map(|line| format!("  {line}")));
+        say(&lines.join("\n"));
+    }
+
     pub(super) fn run(self) -> Card {
         let started = Instant::now();
         fs::create_dir_all(&self.dir).expect("the card's folder can be created");
@@ -98,6 +118,7 @@ impl Parent {
         } else {
             "search"
         };
+        self.warn_of_std_paths();
         say(&format!(
             "webpool check: {} ({} checks under loom, {mode})",
             self.subject,
