@@ -262,6 +262,11 @@ subject!(
     webpool::demos::while_let::WhileLetPool
 );
 subject!(
+    while_let_fixed,
+    "while-let-fixed",
+    BookPool webpool::demos::while_let::WhileLetFixedPool
+);
+subject!(
     named_guard,
     "named-guard",
     webpool::demos::named_guard::NamedGuardPool
