@@ -272,6 +272,11 @@ subject!(
     webpool::demos::named_guard::NamedGuardPool
 );
 subject!(
+    named_guard_fixed,
+    "named-guard-fixed",
+    BookPool webpool::demos::named_guard::NamedGuardFixedPool
+);
+subject!(
     join_before_close,
     "join-before-close",
     webpool::demos::join_before_close::JoinBeforeClosePool
