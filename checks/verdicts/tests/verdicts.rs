@@ -282,6 +282,11 @@ subject!(
     webpool::demos::join_before_close::JoinBeforeClosePool
 );
 subject!(
+    join_before_close_fixed,
+    "join-before-close-fixed",
+    BookPool webpool::demos::join_before_close::JoinBeforeCloseFixedPool
+);
+subject!(
     recv_unwrap,
     "recv-unwrap",
     webpool::demos::recv_unwrap::RecvUnwrapPool
