@@ -291,6 +291,11 @@ subject!(
     "recv-unwrap",
     webpool::demos::recv_unwrap::RecvUnwrapPool
 );
+subject!(
+    recv_unwrap_fixed,
+    "recv-unwrap-fixed",
+    BookPool webpool::demos::recv_unwrap::RecvUnwrapFixedPool
+);
 subject!(if_wait, "if-wait", webpool::demos::if_wait::IfWaitPool);
 subject!(
     lost_wakeup,
