@@ -298,6 +298,11 @@ subject!(
 );
 subject!(if_wait, "if-wait", webpool::demos::if_wait::IfWaitPool);
 subject!(
+    if_wait_fixed,
+    "if-wait-fixed",
+    BookPool webpool::demos::if_wait::IfWaitFixedPool
+);
+subject!(
     lost_wakeup,
     "lost-wakeup",
     webpool::demos::lost_wakeup::LostWakeupPool
