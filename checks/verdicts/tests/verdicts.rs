@@ -308,6 +308,11 @@ subject!(
     webpool::demos::lost_wakeup::LostWakeupPool
 );
 subject!(
+    lost_wakeup_fixed,
+    "lost-wakeup-fixed",
+    BookPool webpool::demos::lost_wakeup::LostWakeupFixedPool
+);
+subject!(
     notify_one,
     "notify-one",
     webpool::demos::notify_one::NotifyOnePool
