@@ -318,6 +318,11 @@ subject!(
     webpool::demos::notify_one::NotifyOnePool
 );
 subject!(
+    notify_one_fixed,
+    "notify-one-fixed",
+    BookPool webpool::demos::notify_one::NotifyOneFixedPool
+);
+subject!(
     panic_kills_worker,
     "panic-kills-worker",
     webpool::demos::panic_kills_worker::PanicKillsWorkerPool
