@@ -328,6 +328,11 @@ subject!(
     webpool::demos::panic_kills_worker::PanicKillsWorkerPool
 );
 subject!(
+    panic_kills_worker_fixed,
+    "panic-kills-worker-fixed",
+    BookPool webpool::demos::panic_kills_worker::PanicKillsWorkerFixedPool
+);
+subject!(
     unbounded,
     "unbounded",
     webpool::demos::unbounded::UnboundedPool
