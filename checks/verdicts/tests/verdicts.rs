@@ -338,6 +338,11 @@ subject!(
     webpool::demos::unbounded::UnboundedPool
 );
 subject!(
+    unbounded_fixed,
+    "unbounded-fixed",
+    BookPool webpool::demos::unbounded::UnboundedFixedPool
+);
+subject!(
     thread_per_connection,
     "thread-per-connection",
     webpool::demos::unbounded::ThreadPerConnection
