@@ -352,6 +352,11 @@ subject!(
     "repanic-in-drop",
     webpool::demos::repanic_in_drop::RepanicInDropPool
 );
+subject!(
+    repanic_in_drop_fixed,
+    "repanic-in-drop-fixed",
+    BookPool webpool::demos::repanic_in_drop::RepanicInDropFixedPool
+);
 subject!(book_stage1, "book-stage1", book_stage1::ThreadPool);
 subject!(book_stage2, "book-stage2", book_stage2::ThreadPool);
 subject!(book_final, "book-final", book_final::ThreadPool);
