@@ -57,9 +57,13 @@
 //! `Drop` panics after a worker died of its own panic), `panicking_job` (the scenario's assertion),
 //! `drop_while_unwinding` (a panic in `Drop` during unwinding), `spurious_wakeup` (its `Drop`
 //! panics after a worker died of its own panic); `backlog_is_bounded` reads `design:unbounded` (a
-//! design finding, not a failure); `waiting_jobs` reads `limit:1`. Its counterexample for
-//! `one_job_then_drop`, as the card prints it (the `file:line`s are this page's), and as the
-//! swimlane the checker draws from the same trace:
+//! design finding, not a failure); `waiting_jobs` reads `limit:1`. Row `if-wait-fixed` is the same
+//! pool with only this page's fix applied ([`IfWaitFixedPool`]): it passes `one_job_then_drop`,
+//! `rendezvous` and `spurious_wakeup`, and still fails `panicking_job` and `drop_while_unwinding`:
+//! a job's panic still kills its worker, and `Drop` unwraps its `join` (bug 7,
+//! [`panic_kills_worker`](super::panic_kills_worker)), which the fix leaves in place. Its
+//! counterexample for `one_job_then_drop`, as the card prints it (the `file:line`s are this
+//! page's), and as the swimlane the checker draws from the same trace:
 #![doc = concat!("\n```text\n", include_str!("../../docs/traces/if-wait.one_job_then_drop.txt"), "```\n")]
 #![doc = include_str!("../../docs/traces/if-wait.one_job_then_drop.svg")]
 
@@ -78,6 +82,10 @@ pub struct IfWaitPool {
     /// The worker threads.
     workers: Vec<Worker>,
 }
+
+/// The page's fix: [`IfWaitPool`] whose workers wait in a `while` loop. Its other bug stays:
+/// a job's panic still kills its worker.
+pub struct IfWaitFixedPool(IfWaitPool);
 
 /// The queue and the condition variable its workers sleep on.
 struct Shared {
@@ -110,6 +118,11 @@ impl IfWaitPool {
     ///
     /// If `size` is zero.
     pub fn new(size: usize) -> IfWaitPool {
+        IfWaitPool::with(size, false)
+    }
+
+    /// [`IfWaitPool::new`], with the page's fix if `fixed`.
+    fn with(size: usize, fixed: bool) -> IfWaitPool {
         assert!(size > 0);
 
         let shared = Arc::new(Shared {
@@ -121,7 +134,7 @@ impl IfWaitPool {
         });
         let mut workers = Vec::with_capacity(size);
         for id in 0..size {
-            workers.push(Worker::new(id, Arc::clone(&shared)));
+            workers.push(Worker::new(id, Arc::clone(&shared), fixed));
         }
 
         IfWaitPool { shared, workers }
@@ -156,13 +169,17 @@ impl Drop for IfWaitPool {
 }
 
 impl Worker {
-    /// Starts worker `id`.
-    fn new(id: usize, shared: Arc<Shared>) -> Worker {
+    /// Starts worker `id`, with the page's fix if `fixed`.
+    fn new(id: usize, shared: Arc<Shared>, fixed: bool) -> Worker {
         let thread = thread::spawn(move || loop {
             let mut state = shared.state.lock().unwrap();
             // BUG: `if`, not `while`. A wake-up is a hint, not a job: by the time this thread
             // has the lock again, another worker may have taken the job it was woken for.
-            if state.jobs.is_empty() && !state.closed {
+            if !fixed && state.jobs.is_empty() && !state.closed {
+                state = shared.available.wait(state).unwrap();
+            }
+            // FIX: `while`: after every wake-up, the condition is checked again.
+            while fixed && state.jobs.is_empty() && !state.closed {
                 state = shared.available.wait(state).unwrap();
             }
             if state.closed && state.jobs.is_empty() {
@@ -192,3 +209,5 @@ impl BookPool for IfWaitPool {
         IfWaitPool::execute(self, job);
     }
 }
+
+fixed_form!(IfWaitFixedPool(IfWaitPool));

@@ -50,9 +50,13 @@
 //! `one_job_then_drop` (a deadlock), `rendezvous` (a deadlock), `panicking_job` (the scenario's
 //! assertion), `drop_while_unwinding` (a panic in `Drop` during unwinding), `spurious_wakeup` (a
 //! deadlock); `backlog_is_bounded` reads `design:unbounded` (a design finding, not a failure);
-//! `waiting_jobs` reads `limit:0`. Its counterexample for `one_job_then_drop`, as the card prints
-//! it (the `file:line`s are this page's), and as the swimlane the checker draws from the same
-//! trace:
+//! `waiting_jobs` reads `limit:0`. Row `join-before-close-fixed` is the same pool with only this
+//! page's fix applied ([`JoinBeforeCloseFixedPool`]): it passes `one_job_then_drop`, `rendezvous`
+//! and `spurious_wakeup` (and `waiting_jobs` reads `limit:1`), and still fails `panicking_job` and
+//! `drop_while_unwinding`: it is the book's final pool, with bug 7
+//! ([`panic_kills_worker`](super::panic_kills_worker)), which the fix leaves in place. Its
+//! counterexample for `one_job_then_drop`, as the card prints it (the `file:line`s are this
+//! page's), and as the swimlane the checker draws from the same trace:
 #![doc = concat!("\n```text\n", include_str!("../../docs/traces/join-before-close.one_job_then_drop.txt"), "```\n")]
 #![doc = include_str!("../../docs/traces/join-before-close.one_job_then_drop.svg")]
 
@@ -66,9 +70,17 @@ type Job = Box<dyn FnOnce() + Send + 'static>;
 pub struct JoinBeforeClosePool {
     /// The worker threads.
     workers: Vec<Worker>,
-    /// Sends jobs to the workers. Dropped only after `Drop::drop` returns: too late.
-    sender: mpsc::Sender<Job>,
+    /// Sends jobs to the workers. Dropped only after `Drop::drop` returns: too late (the
+    /// fix takes it out and drops it first).
+    sender: Option<mpsc::Sender<Job>>,
+    /// Whether `Drop` closes the channel before joining (the page's fix).
+    fixed: bool,
 }
+
+/// The page's fix: [`JoinBeforeClosePool`] whose `Drop` closes the channel, then joins
+/// (listing 21-23). The book's other bugs stay: a job's panic still kills its worker, and the
+/// channel is still unbounded.
+pub struct JoinBeforeCloseFixedPool(JoinBeforeClosePool);
 
 /// A worker thread and its number.
 struct Worker {
@@ -85,6 +97,11 @@ impl JoinBeforeClosePool {
     ///
     /// If `size` is zero.
     pub fn new(size: usize) -> JoinBeforeClosePool {
+        JoinBeforeClosePool::with(size, false)
+    }
+
+    /// [`JoinBeforeClosePool::new`], with the page's fix if `fixed`.
+    fn with(size: usize, fixed: bool) -> JoinBeforeClosePool {
         assert!(size > 0);
 
         let (sender, receiver) = mpsc::channel();
@@ -94,7 +111,11 @@ impl JoinBeforeClosePool {
             workers.push(Worker::new(id, Arc::clone(&receiver)));
         }
 
-        JoinBeforeClosePool { workers, sender }
+        JoinBeforeClosePool {
+            workers,
+            sender: Some(sender),
+            fixed,
+        }
     }
 
     /// Sends `f` to the workers.
@@ -107,15 +128,20 @@ impl JoinBeforeClosePool {
         F: FnOnce() + Send + 'static,
     {
         let job = Box::new(f);
-        self.sender.send(job).unwrap();
+        self.sender.as_ref().unwrap().send(job).unwrap();
     }
 }
 
 impl Drop for JoinBeforeClosePool {
-    /// Joins every worker. Never returns: see the page's docs.
+    /// Joins every worker. Never returns: see the page's docs (the fix closes the channel
+    /// first, and returns).
     fn drop(&mut self) {
-        // BUG: `self.sender` is still alive here, so no worker's `recv` ever fails and the
-        // first `join` waits forever.
+        if self.fixed {
+            // FIX: close the channel first: once it is empty, every worker's `recv` fails.
+            drop(self.sender.take());
+        }
+        // BUG: unless fixed, `self.sender` is still alive here, so no worker's `recv` ever
+        // fails and the first `join` waits forever.
         for worker in self.workers.drain(..) {
             narrate!("Shutting down worker {}", worker.id);
             worker.thread.join().unwrap();
@@ -157,3 +183,5 @@ impl BookPool for JoinBeforeClosePool {
         JoinBeforeClosePool::execute(self, job);
     }
 }
+
+fixed_form!(JoinBeforeCloseFixedPool(JoinBeforeClosePool));

@@ -58,9 +58,13 @@
 //! `one_job_then_drop` (a deadlock), `rendezvous` (a deadlock), `panicking_job` (the scenario's
 //! assertion), `drop_while_unwinding` (a panic in `Drop` during unwinding), `spurious_wakeup` (a
 //! deadlock); `backlog_is_bounded` reads `design:unbounded` (a design finding, not a failure);
-//! `waiting_jobs` reads `limit:0`. Its counterexample for `one_job_then_drop`, as the card prints
-//! it (the `file:line`s are this page's), and as the swimlane the checker draws from the same
-//! trace:
+//! `waiting_jobs` reads `limit:0`. Row `lost-wakeup-fixed` is the same pool with only this page's
+//! fix applied ([`LostWakeupFixedPool`]): it passes `one_job_then_drop`, `rendezvous` and
+//! `spurious_wakeup` (and `waiting_jobs` reads `limit:1`), and still fails `panicking_job` and
+//! `drop_while_unwinding`: a job's panic still kills its worker, and `Drop` unwraps its `join` (bug
+//! 7, [`panic_kills_worker`](super::panic_kills_worker)), which the fix leaves in place. Its
+//! counterexample for `one_job_then_drop`, as the card prints it (the `file:line`s are this
+//! page's), and as the swimlane the checker draws from the same trace:
 #![doc = concat!("\n```text\n", include_str!("../../docs/traces/lost-wakeup.one_job_then_drop.txt"), "```\n")]
 #![doc = include_str!("../../docs/traces/lost-wakeup.one_job_then_drop.svg")]
 
@@ -79,7 +83,13 @@ pub struct LostWakeupPool {
     shared: Arc<Shared>,
     /// The worker threads.
     workers: Vec<Worker>,
+    /// Whether `Drop` sets the flag under the lock (the page's fix).
+    fixed: bool,
 }
+
+/// The page's fix: [`LostWakeupPool`] whose `Drop` sets the shutdown flag while holding the
+/// queue's lock. Its other bug stays: a job's panic still kills its worker.
+pub struct LostWakeupFixedPool(LostWakeupPool);
 
 /// The queue, the condition variable its workers sleep on, and the shutdown flag.
 struct Shared {
@@ -106,6 +116,11 @@ impl LostWakeupPool {
     ///
     /// If `size` is zero.
     pub fn new(size: usize) -> LostWakeupPool {
+        LostWakeupPool::with(size, false)
+    }
+
+    /// [`LostWakeupPool::new`], with the page's fix if `fixed`.
+    fn with(size: usize, fixed: bool) -> LostWakeupPool {
         assert!(size > 0);
 
         let shared = Arc::new(Shared {
@@ -118,7 +133,11 @@ impl LostWakeupPool {
             workers.push(Worker::new(id, Arc::clone(&shared)));
         }
 
-        LostWakeupPool { shared, workers }
+        LostWakeupPool {
+            shared,
+            workers,
+            fixed,
+        }
     }
 
     /// Queues `f` and wakes one sleeping worker.
@@ -134,9 +153,15 @@ impl LostWakeupPool {
 impl Drop for LostWakeupPool {
     /// Sets the shutdown flag, wakes every worker, and joins them.
     fn drop(&mut self) {
-        // BUG: the flag changes without the lock the workers hold between checking it and
-        // waiting, so this store and notification can fall into that gap and be lost.
+        // FIX: hold the lock the workers hold between checking the flag and waiting, so the
+        // change falls before a worker's check (it sees the flag) or after its wait began (it
+        // gets the notification).
+        let jobs = self.fixed.then(|| self.shared.jobs.lock().unwrap());
+        // BUG: unless fixed, the flag changes without the lock the workers hold between
+        // checking it and waiting, so this store and notification can fall into that gap and
+        // be lost.
         self.shared.shutting_down.store(true, Ordering::SeqCst);
+        drop(jobs);
         self.shared.available.notify_all();
 
         for worker in self.workers.drain(..) {
@@ -181,3 +206,5 @@ impl BookPool for LostWakeupPool {
         LostWakeupPool::execute(self, job);
     }
 }
+
+fixed_form!(LostWakeupFixedPool(LostWakeupPool));

@@ -47,7 +47,11 @@
 //! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`): this pool fails `rendezvous`
 //! (a deadlock), `panicking_job` (the scenario's assertion), `drop_while_unwinding` (a panic in
 //! `Drop` during unwinding); it passes `one_job_then_drop`, `spurious_wakeup`; `backlog_is_bounded`
-//! reads `design:unbounded` (a design finding, not a failure); `waiting_jobs` reads `limit:0`. Its
+//! reads `design:unbounded` (a design finding, not a failure); `waiting_jobs` reads `limit:0`. Row
+//! `named-guard-fixed` is the same pool with only this page's fix applied
+//! ([`NamedGuardFixedPool`]): it passes `rendezvous` (and `waiting_jobs` reads `limit:1`), and
+//! still fails `panicking_job` and `drop_while_unwinding`: the book's bug 7
+//! ([`panic_kills_worker`](super::panic_kills_worker)), which the fix leaves in place. Its
 //! counterexample for `rendezvous`, as the card prints it (the `file:line`s are this page's), and
 //! as the swimlane the checker draws from the same trace:
 #![doc = concat!("\n```text\n", include_str!("../../docs/traces/named-guard.rendezvous.txt"), "```\n")]
@@ -67,6 +71,11 @@ pub struct NamedGuardPool {
     sender: Option<mpsc::Sender<Job>>,
 }
 
+/// The page's fix: [`NamedGuardPool`] whose workers drop the guard before running the job.
+/// The book's other bugs stay: a job's panic still kills its worker, and the channel is still
+/// unbounded.
+pub struct NamedGuardFixedPool(NamedGuardPool);
+
 /// A worker thread and its number.
 struct Worker {
     /// The worker's number, for the book's messages.
@@ -82,13 +91,18 @@ impl NamedGuardPool {
     ///
     /// If `size` is zero.
     pub fn new(size: usize) -> NamedGuardPool {
+        NamedGuardPool::with(size, false)
+    }
+
+    /// [`NamedGuardPool::new`], with the page's fix if `fixed`.
+    fn with(size: usize, fixed: bool) -> NamedGuardPool {
         assert!(size > 0);
 
         let (sender, receiver) = mpsc::channel();
         let receiver = Arc::new(Mutex::new(receiver));
         let mut workers = Vec::with_capacity(size);
         for id in 0..size {
-            workers.push(Worker::new(id, Arc::clone(&receiver)));
+            workers.push(Worker::new(id, Arc::clone(&receiver), fixed));
         }
 
         NamedGuardPool {
@@ -124,13 +138,17 @@ impl Drop for NamedGuardPool {
 }
 
 impl Worker {
-    /// Starts worker `id`.
-    fn new(id: usize, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) -> Worker {
+    /// Starts worker `id`, with the page's fix if `fixed`.
+    fn new(id: usize, receiver: Arc<Mutex<mpsc::Receiver<Job>>>, fixed: bool) -> Worker {
         let thread = thread::spawn(move || loop {
             // BUG: `guard` lives until the end of the loop body, so the lock is held while
             // `job()` runs, exactly as with `while let`.
             let guard = receiver.lock().unwrap();
             let message = guard.recv();
+            if fixed {
+                // FIX: the job is out of the channel; let go of the lock before running it.
+                drop(guard);
+            }
 
             match message {
                 Ok(job) => {
@@ -160,3 +178,5 @@ impl BookPool for NamedGuardPool {
         NamedGuardPool::execute(self, job);
     }
 }
+
+fixed_form!(NamedGuardFixedPool(NamedGuardPool));

@@ -40,9 +40,13 @@
 //! `one_job_then_drop` (a deadlock), `rendezvous` (a deadlock), `panicking_job` (the scenario's
 //! assertion), `drop_while_unwinding` (a panic in `Drop` during unwinding); it passes
 //! `spurious_wakeup`; `backlog_is_bounded` reads `design:unbounded` (a design finding, not a
-//! failure); `waiting_jobs` reads `limit:0`. Its counterexample for `one_job_then_drop`, as the
-//! card prints it (the `file:line`s are this page's), and as the swimlane the checker draws from
-//! the same trace:
+//! failure); `waiting_jobs` reads `limit:0`. Row `notify-one-fixed` is the same pool with only this
+//! page's fix applied ([`NotifyOneFixedPool`]): it passes `one_job_then_drop` and `rendezvous` (and
+//! `waiting_jobs` reads `limit:1`), and still fails `panicking_job` and `drop_while_unwinding`: a
+//! job's panic still kills its worker, and `Drop` unwraps its `join` (bug 7,
+//! [`panic_kills_worker`](super::panic_kills_worker)), which the fix leaves in place. Its
+//! counterexample for `one_job_then_drop`, as the card prints it (the `file:line`s are this
+//! page's), and as the swimlane the checker draws from the same trace:
 #![doc = concat!("\n```text\n", include_str!("../../docs/traces/notify-one.one_job_then_drop.txt"), "```\n")]
 #![doc = include_str!("../../docs/traces/notify-one.one_job_then_drop.svg")]
 
@@ -60,7 +64,13 @@ pub struct NotifyOnePool {
     shared: Arc<Shared>,
     /// The worker threads.
     workers: Vec<Worker>,
+    /// Whether `Drop` wakes every worker (the page's fix).
+    fixed: bool,
 }
+
+/// The page's fix: [`NotifyOnePool`] whose `Drop` wakes every worker with `notify_all`. Its
+/// other bug stays: a job's panic still kills its worker.
+pub struct NotifyOneFixedPool(NotifyOnePool);
 
 /// The queue and the condition variable its workers sleep on.
 struct Shared {
@@ -93,6 +103,11 @@ impl NotifyOnePool {
     ///
     /// If `size` is zero.
     pub fn new(size: usize) -> NotifyOnePool {
+        NotifyOnePool::with(size, false)
+    }
+
+    /// [`NotifyOnePool::new`], with the page's fix if `fixed`.
+    fn with(size: usize, fixed: bool) -> NotifyOnePool {
         assert!(size > 0);
 
         let shared = Arc::new(Shared {
@@ -107,7 +122,11 @@ impl NotifyOnePool {
             workers.push(Worker::new(id, Arc::clone(&shared)));
         }
 
-        NotifyOnePool { shared, workers }
+        NotifyOnePool {
+            shared,
+            workers,
+            fixed,
+        }
     }
 
     /// Queues `f` and wakes one sleeping worker.
@@ -126,11 +145,17 @@ impl NotifyOnePool {
 }
 
 impl Drop for NotifyOnePool {
-    /// Sets the shutdown flag under the lock, wakes one worker, and joins them all.
+    /// Sets the shutdown flag under the lock, wakes one worker (every worker, if fixed), and
+    /// joins them all.
     fn drop(&mut self) {
         self.shared.state.lock().unwrap().closed = true;
-        // BUG: every sleeping worker must see the flag, but this wakes only one of them.
-        self.shared.available.notify_one();
+        if self.fixed {
+            // FIX: a change every sleeping worker must see wakes them all.
+            self.shared.available.notify_all();
+        } else {
+            // BUG: every sleeping worker must see the flag, but this wakes only one of them.
+            self.shared.available.notify_one();
+        }
 
         for worker in self.workers.drain(..) {
             narrate!("Shutting down worker {}", worker.id);
@@ -174,3 +199,5 @@ impl BookPool for NotifyOnePool {
         NotifyOnePool::execute(self, job);
     }
 }
+
+fixed_form!(NotifyOneFixedPool(NotifyOnePool));

@@ -53,11 +53,17 @@
 //! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`): this pool fails
 //! `panicking_job` (the scenario's assertion), `drop_while_unwinding` (a panic in `Drop` during
 //! unwinding); it passes `one_job_then_drop`, `rendezvous`, `spurious_wakeup`; `backlog_is_bounded`
-//! reads `design:unbounded` (a design finding, not a failure); `waiting_jobs` reads `limit:1`. Its
-//! counterexample for `panicking_job`, as the card prints it (the `file:line`s are this page's),
-//! and as the swimlane the checker draws from the same trace:
+//! reads `design:unbounded` (a design finding, not a failure); `waiting_jobs` reads `limit:1`. Row
+//! `panic-kills-worker-fixed` is the same pool with only this page's fix applied
+//! ([`PanicKillsWorkerFixedPool`]): it passes `panicking_job`, and `drop_while_unwinding` as well
+//! (no worker dies, so no `join` fails in `Drop`); `backlog_is_bounded` still reads
+//! `design:unbounded`, the book's unbounded channel (bug 8, [`unbounded`](super::unbounded)), which
+//! the fix leaves in place. Its counterexample for `panicking_job`, as the card prints it (the
+//! `file:line`s are this page's), and as the swimlane the checker draws from the same trace:
 #![doc = concat!("\n```text\n", include_str!("../../docs/traces/panic-kills-worker.panicking_job.txt"), "```\n")]
 #![doc = include_str!("../../docs/traces/panic-kills-worker.panicking_job.svg")]
+
+use std::panic::{self, AssertUnwindSafe};
 
 use super::BookPool;
 use crate::sync::{mpsc, thread, Arc, Mutex};
@@ -72,6 +78,10 @@ pub struct PanicKillsWorkerPool {
     /// Sends jobs to the workers; dropped in `Drop` to close the channel.
     sender: Option<mpsc::Sender<Job>>,
 }
+
+/// The page's fix: [`PanicKillsWorkerPool`] whose workers run each job inside `catch_unwind`,
+/// so a panicking job fails alone. Its other bug stays: the channel is still unbounded.
+pub struct PanicKillsWorkerFixedPool(PanicKillsWorkerPool);
 
 /// A worker thread and its number.
 struct Worker {
@@ -88,13 +98,18 @@ impl PanicKillsWorkerPool {
     ///
     /// If `size` is zero.
     pub fn new(size: usize) -> PanicKillsWorkerPool {
+        PanicKillsWorkerPool::with(size, false)
+    }
+
+    /// [`PanicKillsWorkerPool::new`], with the page's fix if `fixed`.
+    fn with(size: usize, fixed: bool) -> PanicKillsWorkerPool {
         assert!(size > 0);
 
         let (sender, receiver) = mpsc::channel();
         let receiver = Arc::new(Mutex::new(receiver));
         let mut workers = Vec::with_capacity(size);
         for id in 0..size {
-            workers.push(Worker::new(id, Arc::clone(&receiver)));
+            workers.push(Worker::new(id, Arc::clone(&receiver), fixed));
         }
 
         PanicKillsWorkerPool {
@@ -108,7 +123,7 @@ impl PanicKillsWorkerPool {
     /// # Panics
     ///
     /// If every worker is gone (the channel's receiver was dropped), as happens once as many
-    /// jobs have panicked as there were workers.
+    /// jobs have panicked as there were workers (never with the fix).
     pub fn execute<F>(&self, f: F)
     where
         F: FnOnce() + Send + 'static,
@@ -123,7 +138,8 @@ impl Drop for PanicKillsWorkerPool {
     ///
     /// # Panics
     ///
-    /// If a job panicked: its worker's `join` returns `Err`, which this unwraps.
+    /// If a job panicked (never with the fix): its worker's `join` returns `Err`, which this
+    /// unwraps.
     fn drop(&mut self) {
         drop(self.sender.take());
 
@@ -135,17 +151,24 @@ impl Drop for PanicKillsWorkerPool {
 }
 
 impl Worker {
-    /// Starts worker `id` with the book's final loop.
-    fn new(id: usize, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) -> Worker {
+    /// Starts worker `id` with the book's final loop, with the page's fix if `fixed`.
+    fn new(id: usize, receiver: Arc<Mutex<mpsc::Receiver<Job>>>, fixed: bool) -> Worker {
         let thread = thread::spawn(move || loop {
             let message = receiver.lock().unwrap().recv();
 
             match message {
                 Ok(job) => {
                     narrate!("Worker {id} got a job; executing.");
-                    // BUG: nothing catches a panic here; it unwinds this thread and the
-                    // worker is gone.
-                    job();
+                    if !fixed {
+                        // BUG: nothing catches a panic here; it unwinds this thread and the
+                        // worker is gone.
+                        job();
+                    } else if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(job)) {
+                        // FIX: the job's panic ends here, and the worker takes the next job.
+                        narrate!("Worker {id}: the job panicked; carrying on.");
+                        // The payload's own destructor may panic too: catch that as well.
+                        let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(payload)));
+                    }
                 }
                 Err(_) => {
                     narrate!("Worker {id} disconnected; shutting down.");
@@ -170,3 +193,5 @@ impl BookPool for PanicKillsWorkerPool {
         PanicKillsWorkerPool::execute(self, job);
     }
 }
+
+fixed_form!(PanicKillsWorkerFixedPool(PanicKillsWorkerPool));

@@ -50,9 +50,13 @@
 //! `Drop` panics after a worker died of its own panic), `panicking_job` (the scenario's assertion),
 //! `drop_while_unwinding` (a panic in `Drop` during unwinding), `spurious_wakeup` (its `Drop`
 //! panics after a worker died of its own panic); `backlog_is_bounded` reads `design:unbounded` (a
-//! design finding, not a failure); `waiting_jobs` reads `limit:1`. Its counterexample for
-//! `one_job_then_drop`, as the card prints it (the `file:line`s are this page's), and as the
-//! swimlane the checker draws from the same trace:
+//! design finding, not a failure); `waiting_jobs` reads `limit:1`. Row `recv-unwrap-fixed` is the
+//! same pool with only this page's fix applied ([`RecvUnwrapFixedPool`]): it passes
+//! `one_job_then_drop`, `rendezvous` and `spurious_wakeup`, and still fails `panicking_job` and
+//! `drop_while_unwinding`: it is the book's final pool, with bug 7
+//! ([`panic_kills_worker`](super::panic_kills_worker)), which the fix leaves in place. Its
+//! counterexample for `one_job_then_drop`, as the card prints it (the `file:line`s are this
+//! page's), and as the swimlane the checker draws from the same trace:
 #![doc = concat!("\n```text\n", include_str!("../../docs/traces/recv-unwrap.one_job_then_drop.txt"), "```\n")]
 #![doc = include_str!("../../docs/traces/recv-unwrap.one_job_then_drop.svg")]
 
@@ -70,6 +74,11 @@ pub struct RecvUnwrapPool {
     sender: Option<mpsc::Sender<Job>>,
 }
 
+/// The page's fix: [`RecvUnwrapPool`] whose workers leave their loop when `recv` fails
+/// (listing 21-24's loop: the book's final pool). The book's other bugs stay: a job's panic
+/// still kills its worker, and the channel is still unbounded.
+pub struct RecvUnwrapFixedPool(RecvUnwrapPool);
+
 /// A worker thread and its number.
 struct Worker {
     /// The worker's number, for the book's messages.
@@ -85,13 +94,18 @@ impl RecvUnwrapPool {
     ///
     /// If `size` is zero.
     pub fn new(size: usize) -> RecvUnwrapPool {
+        RecvUnwrapPool::with(size, false)
+    }
+
+    /// [`RecvUnwrapPool::new`], with the page's fix if `fixed`.
+    fn with(size: usize, fixed: bool) -> RecvUnwrapPool {
         assert!(size > 0);
 
         let (sender, receiver) = mpsc::channel();
         let receiver = Arc::new(Mutex::new(receiver));
         let mut workers = Vec::with_capacity(size);
         for id in 0..size {
-            workers.push(Worker::new(id, Arc::clone(&receiver)));
+            workers.push(Worker::new(id, Arc::clone(&receiver), fixed));
         }
 
         RecvUnwrapPool {
@@ -120,7 +134,8 @@ impl Drop for RecvUnwrapPool {
     /// # Panics
     ///
     /// Always, once a worker has been started: closing the channel panics every worker (see
-    /// the page's docs), and joining a panicked worker returns `Err`, which this unwraps.
+    /// the page's docs), and joining a panicked worker returns `Err`, which this unwraps. With
+    /// the fix, only if a job panicked, which killed its worker.
     fn drop(&mut self) {
         drop(self.sender.take());
 
@@ -132,12 +147,22 @@ impl Drop for RecvUnwrapPool {
 }
 
 impl Worker {
-    /// Starts worker `id` with listing 21-20's loop.
-    fn new(id: usize, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) -> Worker {
+    /// Starts worker `id` with listing 21-20's loop, or with listing 21-24's if `fixed`.
+    fn new(id: usize, receiver: Arc<Mutex<mpsc::Receiver<Job>>>, fixed: bool) -> Worker {
         let thread = thread::spawn(move || loop {
-            // BUG: `recv` fails once the channel is closed, which is how `Drop` says "stop";
-            // unwrapping turns that into a panic in every worker.
-            let job = receiver.lock().unwrap().recv().unwrap();
+            let job = if fixed {
+                let message = receiver.lock().unwrap().recv();
+                // FIX: `Err` is the shutdown signal, not a failure: leave the loop.
+                let Ok(job) = message else {
+                    narrate!("Worker {id} disconnected; shutting down.");
+                    break;
+                };
+                job
+            } else {
+                // BUG: `recv` fails once the channel is closed, which is how `Drop` says
+                // "stop"; unwrapping turns that into a panic in every worker.
+                receiver.lock().unwrap().recv().unwrap()
+            };
 
             narrate!("Worker {id} got a job; executing.");
             job();
@@ -159,3 +184,5 @@ impl BookPool for RecvUnwrapPool {
         RecvUnwrapPool::execute(self, job);
     }
 }
+
+fixed_form!(RecvUnwrapFixedPool(RecvUnwrapPool));

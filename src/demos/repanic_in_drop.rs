@@ -58,9 +58,12 @@
 //! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`): this pool fails
 //! `drop_while_unwinding` (a panic in `Drop` during unwinding); it passes `one_job_then_drop`,
 //! `rendezvous`, `panicking_job`, `spurious_wakeup`; `backlog_is_bounded` reads `design:unbounded`
-//! (a design finding, not a failure); `waiting_jobs` reads `limit:1`. Its counterexample for
-//! `drop_while_unwinding`, as the card prints it (the `file:line`s are this page's), and as the
-//! swimlane the checker draws from the same trace:
+//! (a design finding, not a failure); `waiting_jobs` reads `limit:1`. Row `repanic-in-drop-fixed`
+//! is the same pool with only this page's fix applied ([`RepanicInDropFixedPool`]): it passes
+//! `drop_while_unwinding`; `backlog_is_bounded` still reads `design:unbounded`, the book's
+//! unbounded channel (bug 8, [`unbounded`](super::unbounded)), which the fix leaves in place. Its
+//! counterexample for `drop_while_unwinding`, as the card prints it (the `file:line`s are this
+//! page's), and as the swimlane the checker draws from the same trace:
 #![doc = concat!("\n```text\n", include_str!("../../docs/traces/repanic-in-drop.drop_while_unwinding.txt"), "```\n")]
 #![doc = include_str!("../../docs/traces/repanic-in-drop.drop_while_unwinding.svg")]
 
@@ -78,7 +81,13 @@ pub struct RepanicInDropPool {
     sender: Option<mpsc::Sender<Job>>,
     /// Set by a worker whose job panicked.
     panicked: Arc<AtomicBool>,
+    /// Whether `Drop` re-raises only when not already unwinding (the page's fix).
+    fixed: bool,
 }
+
+/// The page's fix: [`RepanicInDropPool`] whose `Drop` re-raises a job's panic only when its
+/// owner is not already unwinding. Its other bug stays: the channel is still unbounded.
+pub struct RepanicInDropFixedPool(RepanicInDropPool);
 
 /// A worker thread and its number.
 struct Worker {
@@ -95,6 +104,11 @@ impl RepanicInDropPool {
     ///
     /// If `size` is zero.
     pub fn new(size: usize) -> RepanicInDropPool {
+        RepanicInDropPool::with(size, false)
+    }
+
+    /// [`RepanicInDropPool::new`], with the page's fix if `fixed`.
+    fn with(size: usize, fixed: bool) -> RepanicInDropPool {
         assert!(size > 0);
 
         let (sender, receiver) = mpsc::channel();
@@ -113,6 +127,7 @@ impl RepanicInDropPool {
             workers,
             sender: Some(sender),
             panicked,
+            fixed,
         }
     }
 
@@ -135,7 +150,8 @@ impl Drop for RepanicInDropPool {
     ///
     /// # Panics
     ///
-    /// If a job panicked, even while the owner is already unwinding (that is the bug).
+    /// If a job panicked, even while the owner is already unwinding (that is the bug; with the
+    /// fix, only when it is not).
     fn drop(&mut self) {
         drop(self.sender.take());
 
@@ -144,8 +160,10 @@ impl Drop for RepanicInDropPool {
             worker.thread.join().unwrap();
         }
 
-        // BUG: no `!thread::panicking()` here. During unwinding this panic aborts.
-        if self.panicked.load(Ordering::SeqCst) {
+        // BUG: unless fixed, no `!thread::panicking()` here. During unwinding this panic
+        // aborts.
+        // FIX: re-raise only when the owner is not already unwinding.
+        if self.panicked.load(Ordering::SeqCst) && (!self.fixed || !thread::panicking()) {
             panic!("a job panicked");
         }
     }
@@ -191,3 +209,5 @@ impl BookPool for RepanicInDropPool {
         RepanicInDropPool::execute(self, job);
     }
 }
+
+fixed_form!(RepanicInDropFixedPool(RepanicInDropPool));

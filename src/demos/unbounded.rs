@@ -56,11 +56,15 @@
 //! Row `unbounded` of the verdict matrix (`checks/verdicts/verdicts.txt`, asserted by
 //! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`) (`thread-per-connection`, the
 //! other pool of this page, fails every check but `drop_while_unwinding`: it joins no thread, so
-//! `Drop` returns before the jobs ran, and `backlog_is_bounded` starts more threads than loom
-//! can model): this pool fails
-//! `panicking_job` (the scenario's assertion), `drop_while_unwinding` (a panic in `Drop` during
-//! unwinding); it passes `one_job_then_drop`, `rendezvous`, `spurious_wakeup`; `backlog_is_bounded`
-//! reads `design:unbounded` (a design finding, not a failure); `waiting_jobs` reads `limit:1`. Its
+//! `Drop` returns before the jobs ran, and `backlog_is_bounded` starts more threads than loom can
+//! model): this pool fails `panicking_job` (the scenario's assertion), `drop_while_unwinding` (a
+//! panic in `Drop` during unwinding); it passes `one_job_then_drop`, `rendezvous`,
+//! `spurious_wakeup`; `backlog_is_bounded` reads `design:unbounded` (a design finding, not a
+//! failure); `waiting_jobs` reads `limit:1`. Row `unbounded-fixed` is the same pool with only this
+//! page's fix applied ([`UnboundedFixedPool`]): it passes `backlog_is_bounded` (with one worker its
+//! channel holds one job, so `execute` waits before the third is queued), and still fails
+//! `panicking_job` and `drop_while_unwinding`: the book's bug 7
+//! ([`panic_kills_worker`](super::panic_kills_worker)), which the fix leaves in place. Its
 //! counterexample for `backlog_is_bounded`, as the card prints it (the `file:line`s are this
 //! page's), and as the swimlane the checker draws from the same trace:
 #![doc = concat!("\n```text\n", include_str!("../../docs/traces/unbounded.backlog_is_bounded.txt"), "```\n")]
@@ -77,9 +81,33 @@ pub struct UnboundedPool {
     /// The worker threads.
     workers: Vec<Worker>,
     /// Sends jobs to the workers; dropped in `Drop` to close the channel.
-    sender: Option<mpsc::Sender<Job>>,
+    sender: Option<Sender>,
     /// Jobs sent and not yet received by a worker.
     queued: Arc<AtomicUsize>,
+}
+
+/// The page's fix: [`UnboundedPool`] on a channel bounded by the number of workers, so
+/// `execute` waits while that many jobs are queued. The book's other bug stays: a job's panic
+/// still kills its worker.
+pub struct UnboundedFixedPool(UnboundedPool);
+
+/// The pool's end of its channel: the book's unbounded one, or the fix's bounded one.
+enum Sender {
+    /// From `mpsc::channel()`: `send` never waits.
+    Unbounded(mpsc::Sender<Job>),
+    /// From `mpsc::sync_channel(size)`: `send` waits while `size` jobs are queued.
+    Bounded(mpsc::SyncSender<Job>),
+}
+
+impl Sender {
+    /// Sends `job`; fails only once the receiver is gone.
+    #[track_caller]
+    fn send(&self, job: Job) -> Result<(), mpsc::SendError<Job>> {
+        match self {
+            Sender::Unbounded(sender) => sender.send(job),
+            Sender::Bounded(sender) => sender.send(job),
+        }
+    }
 }
 
 /// A worker thread and its number.
@@ -97,9 +125,22 @@ impl UnboundedPool {
     ///
     /// If `size` is zero.
     pub fn new(size: usize) -> UnboundedPool {
+        UnboundedPool::with(size, false)
+    }
+
+    /// [`UnboundedPool::new`], with the page's fix if `fixed`.
+    fn with(size: usize, fixed: bool) -> UnboundedPool {
         assert!(size > 0);
 
-        let (sender, receiver) = mpsc::channel();
+        let (sender, receiver) = if fixed {
+            // FIX: a bounded channel; `execute` waits while `size` jobs are queued.
+            let (sender, receiver) = mpsc::sync_channel(size);
+            (Sender::Bounded(sender), receiver)
+        } else {
+            // BUG: `channel()` is unbounded: `execute` never waits, however many are queued.
+            let (sender, receiver) = mpsc::channel();
+            (Sender::Unbounded(sender), receiver)
+        };
         let receiver = Arc::new(Mutex::new(receiver));
         let queued = Arc::new(AtomicUsize::new(0));
         let mut workers = Vec::with_capacity(size);
@@ -114,7 +155,8 @@ impl UnboundedPool {
         }
     }
 
-    /// Sends `f` to the workers. Never waits, however many jobs are already queued.
+    /// Sends `f` to the workers. Never waits, however many jobs are already queued (with the
+    /// fix, waits while as many jobs are queued as there are workers).
     ///
     /// # Panics
     ///
@@ -124,7 +166,8 @@ impl UnboundedPool {
         F: FnOnce() + Send + 'static,
     {
         let job = Box::new(f);
-        // BUG: nothing bounds this count; the channel grows to hold every job sent.
+        // BUG: unless fixed, nothing bounds this count; the channel grows to hold every job
+        // sent.
         self.queued.fetch_add(1, Ordering::SeqCst);
         self.sender.as_ref().unwrap().send(job).unwrap();
     }
@@ -186,6 +229,8 @@ impl BookPool for UnboundedPool {
         UnboundedPool::execute(self, job);
     }
 }
+
+fixed_form!(UnboundedFixedPool(UnboundedPool));
 
 /// Listing 21-11 behind the book's API: `execute` spawns a new thread for every job.
 ///

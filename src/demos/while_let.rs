@@ -47,9 +47,12 @@
 //! `RUSTFLAGS="--cfg loom" cargo test --release -p webpool-verdicts`): this pool fails `rendezvous`
 //! (a deadlock), `panicking_job` (the scenario's assertion), `drop_while_unwinding` (a panic in
 //! `Drop` during unwinding); it passes `one_job_then_drop`, `spurious_wakeup`; `backlog_is_bounded`
-//! reads `design:unbounded` (a design finding, not a failure); `waiting_jobs` reads `limit:0`. Its
-//! counterexample for `rendezvous`, as the card prints it (the `file:line`s are this page's), and
-//! as the swimlane the checker draws from the same trace:
+//! reads `design:unbounded` (a design finding, not a failure); `waiting_jobs` reads `limit:0`. Row
+//! `while-let-fixed` is the same pool with only this page's fix applied ([`WhileLetFixedPool`]): it
+//! passes `rendezvous` (and `waiting_jobs` reads `limit:1`), and still fails `panicking_job` and
+//! `drop_while_unwinding`: the book's bug 7 ([`panic_kills_worker`](super::panic_kills_worker)),
+//! which the fix leaves in place. Its counterexample for `rendezvous`, as the card prints it (the
+//! `file:line`s are this page's), and as the swimlane the checker draws from the same trace:
 #![doc = concat!("\n```text\n", include_str!("../../docs/traces/while-let.rendezvous.txt"), "```\n")]
 #![doc = include_str!("../../docs/traces/while-let.rendezvous.svg")]
 
@@ -67,6 +70,11 @@ pub struct WhileLetPool {
     sender: Option<mpsc::Sender<Job>>,
 }
 
+/// The page's fix: [`WhileLetPool`] whose workers receive in a statement of their own
+/// (listing 21-24), so no lock is held while a job runs. The book's other bugs stay: a job's
+/// panic still kills its worker, and the channel is still unbounded.
+pub struct WhileLetFixedPool(WhileLetPool);
+
 /// A worker thread and its number.
 struct Worker {
     /// The worker's number, for the book's messages.
@@ -82,13 +90,18 @@ impl WhileLetPool {
     ///
     /// If `size` is zero.
     pub fn new(size: usize) -> WhileLetPool {
+        WhileLetPool::with(size, false)
+    }
+
+    /// [`WhileLetPool::new`], with the page's fix if `fixed`.
+    fn with(size: usize, fixed: bool) -> WhileLetPool {
         assert!(size > 0);
 
         let (sender, receiver) = mpsc::channel();
         let receiver = Arc::new(Mutex::new(receiver));
         let mut workers = Vec::with_capacity(size);
         for id in 0..size {
-            workers.push(Worker::new(id, Arc::clone(&receiver)));
+            workers.push(Worker::new(id, Arc::clone(&receiver), fixed));
         }
 
         WhileLetPool {
@@ -124,12 +137,25 @@ impl Drop for WhileLetPool {
 }
 
 impl Worker {
-    /// Starts worker `id`.
-    fn new(id: usize, receiver: Arc<Mutex<mpsc::Receiver<Job>>>) -> Worker {
+    /// Starts worker `id`, with the page's fix if `fixed`.
+    fn new(id: usize, receiver: Arc<Mutex<mpsc::Receiver<Job>>>, fixed: bool) -> Worker {
         let thread = thread::spawn(move || {
-            // BUG: the `MutexGuard` from `lock()` is a temporary of the scrutinee, so it lives
-            // until the end of the loop body: the lock is held while `job()` runs.
-            while let Ok(job) = receiver.lock().unwrap().recv() {
+            if !fixed {
+                // BUG: the `MutexGuard` from `lock()` is a temporary of the scrutinee, so it
+                // lives until the end of the loop body: the lock is held while `job()` runs.
+                while let Ok(job) = receiver.lock().unwrap().recv() {
+                    narrate!("Worker {id} got a job; executing.");
+                    job();
+                }
+                return;
+            }
+            loop {
+                // FIX: receive in a statement of its own (listing 21-24): the guard is a
+                // temporary of this `let`, dropped at its `;`, before `job()` runs.
+                let message = receiver.lock().unwrap().recv();
+                let Ok(job) = message else {
+                    break;
+                };
                 narrate!("Worker {id} got a job; executing.");
                 job();
             }
@@ -151,3 +177,5 @@ impl BookPool for WhileLetPool {
         WhileLetPool::execute(self, job);
     }
 }
+
+fixed_form!(WhileLetFixedPool(WhileLetPool));

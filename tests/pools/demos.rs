@@ -13,15 +13,16 @@ use std::sync::{Arc, Barrier, Mutex, PoisonError};
 use std::thread;
 use std::time::Duration;
 
-use webpool::demos::if_wait::IfWaitPool;
-use webpool::demos::join_before_close::JoinBeforeClosePool;
-use webpool::demos::lost_wakeup::LostWakeupPool;
-use webpool::demos::named_guard::NamedGuardPool;
-use webpool::demos::notify_one::NotifyOnePool;
-use webpool::demos::panic_kills_worker::PanicKillsWorkerPool;
-use webpool::demos::recv_unwrap::RecvUnwrapPool;
-use webpool::demos::unbounded::{ThreadPerConnection, UnboundedPool};
-use webpool::demos::while_let::WhileLetPool;
+use webpool::demos::if_wait::{IfWaitFixedPool, IfWaitPool};
+use webpool::demos::join_before_close::{JoinBeforeCloseFixedPool, JoinBeforeClosePool};
+use webpool::demos::lost_wakeup::{LostWakeupFixedPool, LostWakeupPool};
+use webpool::demos::named_guard::{NamedGuardFixedPool, NamedGuardPool};
+use webpool::demos::notify_one::{NotifyOneFixedPool, NotifyOnePool};
+use webpool::demos::panic_kills_worker::{PanicKillsWorkerFixedPool, PanicKillsWorkerPool};
+use webpool::demos::recv_unwrap::{RecvUnwrapFixedPool, RecvUnwrapPool};
+use webpool::demos::repanic_in_drop::RepanicInDropFixedPool;
+use webpool::demos::unbounded::{ThreadPerConnection, UnboundedFixedPool, UnboundedPool};
+use webpool::demos::while_let::{WhileLetFixedPool, WhileLetPool};
 use webpool::demos::{BookPool, PoolKind};
 use webpool::{Builder, ThreadPool};
 
@@ -96,6 +97,34 @@ fn every_pool_runs_every_job() {
     never_drop(runs_every_job::<IfWaitPool>(1));
 }
 
+/// Each page's fixed form (the same pool with only that page's fix) does the everyday work too,
+/// and, unlike the pools above that are never dropped, its `Drop` returns without a panic.
+#[test]
+fn every_fixed_form_runs_every_job_and_drops_cleanly() {
+    drops_cleanly(runs_every_job::<WhileLetFixedPool>(2));
+    drops_cleanly(runs_every_job::<NamedGuardFixedPool>(2));
+    drops_cleanly(runs_every_job::<JoinBeforeCloseFixedPool>(2));
+    drops_cleanly(runs_every_job::<RecvUnwrapFixedPool>(2));
+    drops_cleanly(runs_every_job::<IfWaitFixedPool>(2));
+    drops_cleanly(runs_every_job::<LostWakeupFixedPool>(2));
+    drops_cleanly(runs_every_job::<NotifyOneFixedPool>(2));
+    drops_cleanly(runs_every_job::<PanicKillsWorkerFixedPool>(2));
+    drops_cleanly(runs_every_job::<UnboundedFixedPool>(2));
+    drops_cleanly(runs_every_job::<RepanicInDropFixedPool>(2));
+}
+
+/// Drops `pool` on a thread of its own and waits for that `Drop` to return without a panic.
+fn drops_cleanly(pool: impl Send + 'static) {
+    let (dropped_tx, dropped_rx) = mpsc::channel();
+    thread::spawn(move || {
+        drop(pool);
+        dropped_tx.send(()).unwrap();
+    });
+    dropped_rx
+        .recv_timeout(LIVENESS)
+        .expect("Drop returns, without a panic");
+}
+
 /// The pools [`never_drop`] keeps.
 static NEVER_DROPPED: Mutex<Vec<Box<dyn Any + Send>>> = Mutex::new(Vec::new());
 
@@ -151,6 +180,44 @@ fn panicking_jobs_kill_the_book_pools_workers() {
     );
     let dropped = panic::catch_unwind(AssertUnwindSafe(|| drop(pool)));
     assert!(dropped.is_err(), "dropping a pool with dead workers panics");
+}
+
+/// Bug 7's fix: the same two panicking jobs cost the book's pool nothing once each job runs
+/// inside `catch_unwind`; a later job runs, and dropping the pool returns.
+#[test]
+fn panicking_jobs_cost_the_panic_kills_worker_fixed_pool_nothing() {
+    let pool = PanicKillsWorkerFixedPool::new(2);
+    for _ in 0..2 {
+        pool.execute(|| panic!("expected panic: a job failed"));
+    }
+    let (ran_tx, ran_rx) = mpsc::channel();
+    pool.execute(move || ran_tx.send(()).unwrap());
+    assert_eq!(ran_rx.recv_timeout(LIVENESS), Ok(()));
+    drops_cleanly(pool);
+}
+
+/// Bug 9's fix: `Drop` still re-raises a job's panic in an ordinary drop, but not while the
+/// pool's owner is already unwinding (which would abort this test binary).
+#[test]
+fn the_repanic_in_drop_fixed_pool_re_raises_only_when_not_unwinding() {
+    let pool = RepanicInDropFixedPool::new(1);
+    pool.execute(|| panic!("expected panic: a job failed"));
+    let dropped = panic::catch_unwind(AssertUnwindSafe(|| drop(pool)));
+    let payload = dropped.expect_err("an ordinary drop re-raises the job's panic");
+    assert_eq!(panic_message(&*payload), "a job panicked");
+
+    let owner = panic::catch_unwind(|| {
+        let pool = RepanicInDropFixedPool::new(1);
+        pool.execute(|| panic!("expected panic: a job failed"));
+        // `pool` is dropped while this panic unwinds: `Drop` joins the worker (after the
+        // job's panic), sees that it panicked, and must not panic again.
+        panic!("expected panic: the pool's owner fails");
+    });
+    let payload = owner.expect_err("the owner's panic reaches its caller");
+    assert_eq!(
+        panic_message(&*payload),
+        "expected panic: the pool's owner fails"
+    );
 }
 
 /// The same two panicking jobs cost `webpool`'s pool nothing.

@@ -262,9 +262,19 @@ subject!(
     webpool::demos::while_let::WhileLetPool
 );
 subject!(
+    while_let_fixed,
+    "while-let-fixed",
+    BookPool webpool::demos::while_let::WhileLetFixedPool
+);
+subject!(
     named_guard,
     "named-guard",
     webpool::demos::named_guard::NamedGuardPool
+);
+subject!(
+    named_guard_fixed,
+    "named-guard-fixed",
+    BookPool webpool::demos::named_guard::NamedGuardFixedPool
 );
 subject!(
     join_before_close,
@@ -272,15 +282,35 @@ subject!(
     webpool::demos::join_before_close::JoinBeforeClosePool
 );
 subject!(
+    join_before_close_fixed,
+    "join-before-close-fixed",
+    BookPool webpool::demos::join_before_close::JoinBeforeCloseFixedPool
+);
+subject!(
     recv_unwrap,
     "recv-unwrap",
     webpool::demos::recv_unwrap::RecvUnwrapPool
 );
+subject!(
+    recv_unwrap_fixed,
+    "recv-unwrap-fixed",
+    BookPool webpool::demos::recv_unwrap::RecvUnwrapFixedPool
+);
 subject!(if_wait, "if-wait", webpool::demos::if_wait::IfWaitPool);
+subject!(
+    if_wait_fixed,
+    "if-wait-fixed",
+    BookPool webpool::demos::if_wait::IfWaitFixedPool
+);
 subject!(
     lost_wakeup,
     "lost-wakeup",
     webpool::demos::lost_wakeup::LostWakeupPool
+);
+subject!(
+    lost_wakeup_fixed,
+    "lost-wakeup-fixed",
+    BookPool webpool::demos::lost_wakeup::LostWakeupFixedPool
 );
 subject!(
     notify_one,
@@ -288,14 +318,29 @@ subject!(
     webpool::demos::notify_one::NotifyOnePool
 );
 subject!(
+    notify_one_fixed,
+    "notify-one-fixed",
+    BookPool webpool::demos::notify_one::NotifyOneFixedPool
+);
+subject!(
     panic_kills_worker,
     "panic-kills-worker",
     webpool::demos::panic_kills_worker::PanicKillsWorkerPool
 );
 subject!(
+    panic_kills_worker_fixed,
+    "panic-kills-worker-fixed",
+    BookPool webpool::demos::panic_kills_worker::PanicKillsWorkerFixedPool
+);
+subject!(
     unbounded,
     "unbounded",
     webpool::demos::unbounded::UnboundedPool
+);
+subject!(
+    unbounded_fixed,
+    "unbounded-fixed",
+    BookPool webpool::demos::unbounded::UnboundedFixedPool
 );
 subject!(
     thread_per_connection,
@@ -306,6 +351,11 @@ subject!(
     repanic_in_drop,
     "repanic-in-drop",
     webpool::demos::repanic_in_drop::RepanicInDropPool
+);
+subject!(
+    repanic_in_drop_fixed,
+    "repanic-in-drop-fixed",
+    BookPool webpool::demos::repanic_in_drop::RepanicInDropFixedPool
 );
 subject!(book_stage1, "book-stage1", book_stage1::ThreadPool);
 subject!(book_stage2, "book-stage2", book_stage2::ThreadPool);
