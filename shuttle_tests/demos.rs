@@ -109,8 +109,10 @@ webpool::book_pool!(
 /// The models, by name.
 const MODELS: &[&str] = &["drain", "rendezvous", "panics", "backlog", "unwinding"];
 
-/// Runs model `name` once against `P` (inside a shuttle execution).
-fn run_model<P: BookPool>(name: &str) {
+/// Runs model `name` once against `P` (inside a shuttle execution). `Sync`: the models share
+/// the pool between producer threads (`BookPool` does not ask it, since the checker's own
+/// checks need no shared pool; every catalog pool is `Sync`).
+fn run_model<P: BookPool + Sync>(name: &str) {
     match name {
         "drain" => drain::<P>(),
         "rendezvous" => rendezvous::<P>(),
@@ -124,7 +126,7 @@ fn run_model<P: BookPool>(name: &str) {
 /// Three producers submit `PER_PRODUCER` jobs each, made by `job(number)`, to a shared pool.
 fn submit_from_producers<P, F, J>(pool: &Arc<P>, job: F)
 where
-    P: BookPool,
+    P: BookPool + Sync,
     F: Fn(usize) -> J + Clone + Send + 'static,
     J: FnOnce() + Send + 'static,
 {
@@ -166,7 +168,7 @@ fn each_ran_once(ran: &[AtomicUsize], jobs: impl Iterator<Item = usize>, when: &
 
 /// `drain`: 90 jobs from 3 producers, then `drop(pool)`: every job ran exactly once by the
 /// time `drop` returns (and `drop` returns: shuttle fails a run whose threads all block).
-fn drain<P: BookPool>() {
+fn drain<P: BookPool + Sync>() {
     let jobs = PRODUCERS * PER_PRODUCER;
     let pool = Arc::new(P::new(WORKERS));
     let ran = counters(jobs);
@@ -183,7 +185,7 @@ fn drain<P: BookPool>() {
 
 /// `rendezvous`: jobs 0..7 each wait for a signal that job 30 + i, submitted by another
 /// producer, sends; 76 more jobs around them. All complete, before `drop`.
-fn rendezvous<P: BookPool>() {
+fn rendezvous<P: BookPool + Sync>() {
     const WAITERS: usize = WORKERS - 1;
     let jobs = PRODUCERS * PER_PRODUCER;
     let pool = Arc::new(P::new(WORKERS));
@@ -213,7 +215,7 @@ fn rendezvous<P: BookPool>() {
 /// `panics`: every fifth job panics; every other job runs once; then 8 jobs that each wait
 /// until all 8 have started complete, which needs 8 live workers. `drop` may re-raise a job's
 /// panic (a design choice, as the catalog's `panicking_job` says); it is caught here.
-fn panics<P: BookPool>() {
+fn panics<P: BookPool + Sync>() {
     let jobs = PRODUCERS * PER_PRODUCER;
     let pool = Arc::new(P::new(WORKERS));
     let ran = counters(jobs);
@@ -251,7 +253,7 @@ fn panics<P: BookPool>() {
 /// makes them wait, so the owner never sees all 90 accepted while the workers are blocked. It
 /// looks after letting the producers run for as long as they can: each of its yields lets
 /// shuttle schedule them (PCT lowers the yielding thread's priority), and the count only grows.
-fn backlog<P: BookPool>() {
+fn backlog<P: BookPool + Sync>() {
     let jobs = PRODUCERS * PER_PRODUCER;
     let pool = Arc::new(P::new(WORKERS));
     let release = Gate::new();
