@@ -260,7 +260,7 @@ scoped_pool_with!(
     ScopedFixedPool: Bug::Fixed,
 );
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(any(loom, shuttle))))]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -33,9 +33,9 @@ pub struct Builder {
     queue_capacity: Option<usize>,
     /// Worker threads are named `{thread_name}-{index}`.
     thread_name: String,
-    /// The most threads that snooze at once on each wait list (loom builds only; see
-    /// [`Builder::snoozers`]).
-    #[cfg(loom)]
+    /// The most threads that snooze at once on each wait list (loom and shuttle builds only;
+    /// see [`Builder::snoozers`]).
+    #[cfg(any(loom, shuttle))]
     snoozers: usize,
 }
 
@@ -55,7 +55,7 @@ impl Builder {
             threads: None,
             queue_capacity: None,
             thread_name: DEFAULT_THREAD_NAME.to_owned(),
-            #[cfg(loom)]
+            #[cfg(any(loom, shuttle))]
             snoozers: shared::default_max_snoozers(),
         }
     }
@@ -78,15 +78,19 @@ impl Builder {
         self
     }
 
-    /// Loom builds only: lets up to `snoozers` threads at once snooze on each of the pool's
-    /// wait lists (workers waiting for a job, producers waiting for room) before they sleep.
+    /// Loom and shuttle builds only: lets up to `snoozers` threads at once snooze on each of
+    /// the pool's wait lists (workers waiting for a job, producers waiting for room) before
+    /// they sleep; `usize::MAX` for no limit, as the pool that runs has.
     ///
-    /// The pool that runs lets every waiting thread snooze; under loom the default is none,
+    /// The pool that runs lets every waiting thread snooze. Under loom the default is none,
     /// because the snoozer count's read-modify-writes multiply a model's interleavings, so the
     /// loom models that explore the snooze path (a waker skipping its signal for a snoozer,
     /// the pass-on, a close or shutdown while sleepers and snoozers wait together) ask for it
-    /// here, with the smallest count their scenario needs.
-    #[cfg(loom)]
+    /// here, with the smallest count their scenario needs. Under shuttle the default is one;
+    /// the models of several snoozers at once (`shuttle_tests/snoozers.rs`) ask for 2, 3 or no
+    /// limit here, so that both one snoozer and many are explored. The normal build has no
+    /// such setting: its pools never limit the snoozers.
+    #[cfg(any(loom, shuttle))]
     pub fn snoozers(mut self, snoozers: usize) -> Builder {
         self.snoozers = snoozers;
         self
@@ -116,9 +120,9 @@ impl Builder {
             Some(n) => n,
             None => threads.saturating_mul(DEFAULT_QUEUE_PER_THREAD),
         };
-        #[cfg(loom)]
+        #[cfg(any(loom, shuttle))]
         let max_snoozers = self.snoozers;
-        #[cfg(not(loom))]
+        #[cfg(not(any(loom, shuttle)))]
         let max_snoozers = shared::default_max_snoozers();
         let shared = Shared::new(threads, capacity, max_snoozers)
             .ok_or(PoolCreationError::QueueTooLarge(capacity))?;

@@ -84,6 +84,27 @@ pub struct Stats {
     pub panicked: u64,
 }
 
+/// Who waits on one of a pool's wait lists now (see [`Waiters`]).
+#[cfg(shuttle)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListWaiters {
+    /// Threads snoozing now (under shuttle a snooze is one look, then sleep): the list's count
+    /// of snoozers, which its cap (`Builder::snoozers`) bounds.
+    pub snoozing: usize,
+    /// Threads asleep now that no waker has signalled yet.
+    pub asleep: usize,
+}
+
+/// Who waits on a pool's wait lists now, from [`ThreadPool::waiters`] (shuttle builds only).
+#[cfg(shuttle)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Waiters {
+    /// Workers waiting for a job.
+    pub workers: ListWaiters,
+    /// Producers waiting for room in a full queue.
+    pub producers: ListWaiters,
+}
+
 impl ThreadPool {
     /// Creates a pool with `size` worker threads and the default queue capacity
     /// (256 jobs per thread).
@@ -185,6 +206,16 @@ impl ThreadPool {
     /// others submit; [`shutdown`](ThreadPool::shutdown) then waits for the workers.
     pub fn close(&self) {
         self.shared.close();
+    }
+
+    /// Shuttle builds only: who waits on the pool's two wait lists now (workers for a job,
+    /// producers for room), for a model to check that it reached the states it is about
+    /// (several threads snoozing at once beside sleepers, a close that came while they
+    /// waited). Each list's counts are one instant's (read under its lock); the two lists are
+    /// read one after the other.
+    #[cfg(shuttle)]
+    pub fn waiters(&self) -> Waiters {
+        self.shared.waiters()
     }
 
     /// Whether [`close`](ThreadPool::close) (or a shutdown) has begun.

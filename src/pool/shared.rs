@@ -26,12 +26,12 @@ pub(super) struct Shared {
 /// no limit in the normal build (a limit at the number of CPUs was measured, and cost
 /// throughput; see `WaitList`).
 ///
-/// Fixed under the checkers, so that they explore the same thing on every machine. Under
-/// shuttle, one: its models then also explore wakers that skip their signal for a snoozer, the
-/// threads that find the snoozing taken and go straight to sleep, a snoozer that finds its
-/// work, and the pass-on. Under loom, none by default: the count's two read-modify-writes per
-/// wait multiply a model's interleavings six- to eightfold, so only the models that opt in
-/// (`Builder::snoozers`, loom builds only) run with snoozers, each sized for CI.
+/// Fixed under the checkers, so that they explore the same on every machine, unless a model
+/// sets its own (`Builder::snoozers`). Under shuttle, one: its models explore wakers that skip
+/// their signal for a snoozer, threads that find the snoozing taken, a snoozer that finds its
+/// work, and the pass-on; `shuttle_tests/snoozers.rs` also asks for 2, 3 and no limit. Under
+/// loom, none: the count's two read-modify-writes per wait multiply a model's interleavings
+/// six- to eightfold, so only the models that opt in run with snoozers, each sized for CI.
 pub(super) fn default_max_snoozers() -> usize {
     if cfg!(loom) {
         return 0;
@@ -153,6 +153,15 @@ impl Shared {
                     return;
                 }
             }
+        }
+    }
+
+    /// Who waits on the two wait lists (shuttle builds only).
+    #[cfg(shuttle)]
+    pub(super) fn waiters(&self) -> super::Waiters {
+        super::Waiters {
+            workers: self.workers.waiters(),
+            producers: self.producers.waiters(),
         }
     }
 

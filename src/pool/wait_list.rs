@@ -39,10 +39,10 @@
 //! later wake-up, for the first job, then stands for both.
 //!
 //! Under loom and shuttle a snooze is one look (see [`Backoff`]). Shuttle's pool models run
-//! with one snoozer allowed, so they explore wakers that see it and skip their signal, the
-//! threads that find the snoozing taken and go straight to sleep, the snoozer that finds its
-//! work, and the pass-on that repays the skipped signals. Loom's pool models run with none
-//! unless they opt in (`Builder::snoozers`; the count multiplies interleavings sixfold or more);
+//! with one snoozer allowed unless a model asks for more (`Builder::snoozers`), so they explore
+//! wakers that skip their signal for a snoozer, the threads that find the snoozing taken and go
+//! straight to sleep, a snoozer that finds its work, and the pass-on. Loom's pool models run
+//! with none unless they opt in (the count multiplies interleavings sixfold or more);
 //! loom explores the snoozer on this list alone, in `loom_model` below, where removing `pass_on`'s
 //! fence, its signal, or the snoozer's exit from the count (or moving that exit past the
 //! registration fence) each ends in a consumer asleep beside a job.
@@ -198,6 +198,25 @@ impl WaitList {
         // waiting when we took it and receives the notification below.
         drop(sync::lock(&self.sleepers));
         self.wakeup.notify_all();
+    }
+}
+
+/// Shuttle builds only: what the models read of a list (`ThreadPool::waiters`), kept apart from
+/// the protocol above, which never calls it.
+#[cfg(shuttle)]
+impl WaitList {
+    /// Who waits here now, as at one instant: the sleepers not yet
+    /// signalled, read under the lock, so that none registers or is signalled while the count of
+    /// snoozers is read after them (a snoozer that leaves meanwhile waits for the lock to
+    /// register). For `shuttle_tests/snoozers.rs`, whose models check with it that their
+    /// searches had several threads snoozing beside several asleep; only the models that ask pay
+    /// for the lock and the loads (scheduling points, like any other).
+    pub(crate) fn waiters(&self) -> super::ListWaiters {
+        let sleepers = sync::lock(&self.sleepers);
+        super::ListWaiters {
+            asleep: sleepers.waiting,
+            snoozing: self.snoozers.load(Ordering::Relaxed),
+        }
     }
 }
 
