@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The shuttle suite: clippy on the shuttle build, then every model in shuttle_tests/ (the pool at
-# 8 workers and 3 producers, the server core with 16 connections, the channel's disconnection
-# semantics, and the bug catalog at scale), built with `--cfg shuttle` in its own target dir (so
+# 8 workers and 3 producers, the pool with 1, 2, 3 and unlimited snoozers per wait list, the
+# server core with 16 connections, the channel's disconnection semantics, and the bug catalog at
+# scale), built with `--cfg shuttle` in its own target dir (so
 # it never invalidates the normal or the loom build), in release mode (shuttle is CPU-bound).
 # Prints each model's iteration counts, distinct outcomes and times, the catalog's verdict matrix,
 # a summary line, and the wall time.

@@ -180,11 +180,29 @@ fn snoozers_wanted(cap: usize, most: usize) -> usize {
 /// Producer threads of `jobs_run_once`.
 const PRODUCERS: usize = 3;
 
+/// Jobs of `jobs_run_once` that each wait for a later job: one worker is always left free.
+const WAITERS: usize = WORKERS - 1;
+
+/// What job `i` of producer `producer`, of `per_producer`, does besides counting, in
+/// `jobs_run_once`: waits for gate `k` (`Some((true, k))`), opens it (`Some((false, k))`), or
+/// nothing. Producer `p` has the pairs `k = p, p + 3, ...` (below `WAITERS`), each waiter
+/// queued just before its opener, at the end of its jobs: a lost wake-up there, with no more
+/// submissions to make up for it, leaves the opener queued beside a sleeping worker.
+fn role(producer: usize, i: usize, per_producer: usize) -> Option<(bool, usize)> {
+    let pairs = (WAITERS - producer).div_ceil(PRODUCERS);
+    let first = per_producer - 2 * pairs;
+    let from_first = i.checked_sub(first)?;
+    Some((from_first % 2 == 0, producer + PRODUCERS * (from_first / 2)))
+}
+
 /// Three producers submit 40 jobs each through a queue of 4 to 8 workers, with up to `cap`
-/// threads snoozing at once on each list: every job runs exactly once, and all 120 run with no
-/// shutdown to wake a worker for them (the owner waits for every job before it shuts the pool
-/// down, so a wake-up lost on either list is a deadlock here); the counters add up; and neither
-/// list ever had more snoozers at once than the cap. The search must reach `cap` workers
+/// threads snoozing at once on each list; seven of the jobs each hold their worker until the
+/// job their producer queues next runs, at the end of each producer's jobs, so that as few as
+/// one worker is free. Every
+/// job runs exactly once, and all 120 run with no shutdown to wake a worker for them (the owner
+/// waits for every job before it shuts the pool down, so a wake-up lost on either list, or a
+/// pass-on, is a deadlock here: with seven workers held, the eighth asleep beside a queued job
+/// is the end); the counters add up; and no sample saw more snoozers at once than the cap. The search must reach `cap` workers
 /// snoozing at once (up to 4, so that no limit is seen to differ from 3) and `cap` producers
 /// (up to all 3), two workers and a producer asleep beside a snoozer, and sleepers on both
 /// lists at once while a thread snoozed (sampled by the owner, a step at a time, while the
@@ -192,6 +210,7 @@ const PRODUCERS: usize = 3;
 fn jobs_run_once(cap: usize) {
     const PER_PRODUCER: usize = 40;
     const CAPACITY: usize = 4;
+    const MOST_SAMPLES: usize = 300;
     let name = model_name("jobs_run_once", cap);
     let (workers, producers) = (StdArc::new(Seen::default()), StdArc::new(Seen::default()));
     let both_asleep = StdArc::new(StdAtomicUsize::new(0));
@@ -202,11 +221,12 @@ fn jobs_run_once(cap: usize) {
         StdArc::clone(&both_asleep),
         StdArc::clone(&both_mixed),
     );
-    check(BINARY, &name, Plan::new(2000, 2000), move || {
+    check(BINARY, &name, Plan::new(5000, 5000), move || {
         let jobs = PRODUCERS * PER_PRODUCER;
         let pool = Arc::new(pool(WORKERS, CAPACITY, cap));
         let (ran, log, done) = (counters(jobs), Log::new(), Latch::new(jobs));
         let finished = Arc::new(AtomicUsize::new(0));
+        let gates: Vec<Gate> = (0..WAITERS).map(|_| Gate::new()).collect();
         let threads: Vec<_> = (0..PRODUCERS)
             .map(|producer| {
                 let (pool, ran, log, done) = (
@@ -215,13 +235,20 @@ fn jobs_run_once(cap: usize) {
                     log.clone(),
                     done.clone(),
                 );
-                let finished = Arc::clone(&finished);
+                let (finished, gates) = (Arc::clone(&finished), gates.clone());
                 thread::spawn(move || {
                     for i in 0..PER_PRODUCER {
                         let number = producer * PER_PRODUCER + i;
                         let counted = job(&ran, &log, number);
                         let done = done.clone();
+                        let role = role(producer, i, PER_PRODUCER)
+                            .map(|(waits, k)| (waits, gates[k].clone()));
                         pool.execute(move || {
+                            match role {
+                                Some((true, gate)) => gate.wait(),
+                                Some((false, gate)) => gate.open(),
+                                None => {}
+                            }
                             counted();
                             done.count_down();
                         })
@@ -232,8 +259,12 @@ fn jobs_run_once(cap: usize) {
             })
             .collect();
         // The owner samples both lists while the producers submit: each sample is one of its
-        // steps, and its yields let shuttle run the others (PCT lowers its priority).
-        while finished.load(Ordering::SeqCst) < PRODUCERS {
+        // steps, and its yields let shuttle run the others (PCT lowers its priority). At most
+        // `MOST_SAMPLES`, then it blocks: a lost wake-up must leave every thread blocked, which
+        // shuttle reports as the deadlock it is, not as a livelock after a million steps.
+        let mut samples = 0;
+        while finished.load(Ordering::SeqCst) < PRODUCERS && samples < MOST_SAMPLES {
+            samples += 1;
             let Waiters { workers, producers } = pool.waiters();
             w.see("workers'", &workers, cap);
             p.see("producers'", &producers, cap);
@@ -400,6 +431,13 @@ fn close_releases_waiting_producers(cap: usize) {
         let mut rng = thread_rng();
         let gate_first = rng.gen_range(0..4) == 0;
         let steps = rng.gen_range(0..=MOST_STEPS);
+        // Half the executions look at the producers' list right before the close. A look takes
+        // the list's lock (`ThreadPool::waiters`), so a producer between its last look at the
+        // queue and its wait (which it makes holding that lock) gets into the wait first, and
+        // the close that follows at once reaches it however it notifies: a close that notified
+        // without the lock (protocol patch `wl-wake-all-no-lock`) would pass every execution
+        // that looked.
+        let look_at_close = rng.gen_range(0..2) == 0;
         let ending = [Ending::Shutdown, Ending::Drop, Ending::ShutdownNow][rng.gen_range(0..3)];
 
         let held = WORKERS + CAPACITY; // jobs 0..8 hold the workers, 8..10 fill the queue
@@ -435,9 +473,11 @@ fn close_releases_waiting_producers(cap: usize) {
             seen.see("producers'", &pool.waiters().producers, cap);
             thread::yield_now();
         }
-        let now = pool.waiters().producers;
-        seen.see("producers'", &now, cap);
-        at.see("producers'", &now, cap);
+        if look_at_close {
+            let now = pool.waiters().producers;
+            seen.see("producers'", &now, cap);
+            at.see("producers'", &now, cap);
+        }
         pool.close();
         gate.open();
         let mut accepted = vec![true; held];
@@ -506,14 +546,18 @@ fn close_releases_waiting_producers_with_unlimited_snoozers() {
 
 /// Shutdown, `shutdown_now`, drop, and `close` then `shutdown`, while workers wait for jobs,
 /// some snoozing, some asleep: three producers submit up to 4 jobs each (shuttle picks how
-/// many) through a queue of 2 to 8 workers; once they are joined, the owner takes a number of
-/// steps shuttle picks (0 to 20; the workers drain the queue and go to wait meanwhile) and ends
-/// the pool as shuttle picks. Nothing hangs (the close must reach every worker, asleep,
-/// snoozing or between the two, and each worker that exits passes it on); `shutdown` and
-/// drop run every job exactly once and `shutdown`'s counters say so; `shutdown_now` runs each
-/// at most once, the ones that never ran being exactly those it discarded. The search must
-/// reach an ending that came while workers snoozed and slept at once: `cap` of them snoozing
-/// (up to 4) beside a sleeper, and two asleep beside a snoozer.
+/// many) through a queue of 2 to 8 workers, and the owner ends the pool as shuttle picks, after
+/// a number of its own steps that shuttle picks too (0 to 20; the workers drain the queue and go
+/// to wait meanwhile). `shutdown`, `shutdown_now` and drop take the pool, so they come once the
+/// producers are joined; `close` comes while they may still submit (a job may be refused, and a
+/// worker may go back to sleep after the close, waiting for a job whose producer is still
+/// publishing it, so each worker's exit must pass the close on), then `shutdown`. Nothing hangs
+/// (the close must reach every worker, asleep, snoozing or between the two); every accepted job
+/// runs exactly once after `shutdown` (whose counters say so) and drop, and at most once after
+/// `shutdown_now`, the ones that never ran being exactly those it discarded; no refused job
+/// runs, and a producer once refused is refused for good. The search must reach an ending that
+/// came while workers snoozed and slept at once: `cap` of them snoozing (up to 4) beside a
+/// sleeper, and two asleep beside a snoozer.
 fn endings_release_waiting_workers(cap: usize) {
     const CAPACITY: usize = 2;
     const PER_PRODUCER: usize = 4;
@@ -525,6 +569,10 @@ fn endings_release_waiting_workers(cap: usize) {
         let mut rng = thread_rng();
         let each = rng.gen_range(0..=PER_PRODUCER);
         let steps = rng.gen_range(0..=MOST_STEPS);
+        // Half the executions look at the workers' list right before the ending: a look takes
+        // the list's lock, which would hide a close that notifies without it (see
+        // `close_releases_waiting_producers`).
+        let look_at_ending = rng.gen_range(0..2) == 0;
         let ending = [
             Ending::Shutdown,
             Ending::Drop,
@@ -539,27 +587,52 @@ fn endings_release_waiting_workers(cap: usize) {
             .map(|producer| {
                 let (pool, ran, log) = (Arc::clone(&pool), Arc::clone(&ran), log.clone());
                 thread::spawn(move || {
+                    let mut accepted = Vec::with_capacity(each);
                     for i in 0..each {
-                        pool.execute(job(&ran, &log, producer * each + i)).unwrap();
+                        let ok = pool.execute(job(&ran, &log, producer * each + i)).is_ok();
+                        let refused_before = accepted.contains(&false);
+                        assert!(!(ok && refused_before), "a job accepted after a refusal");
+                        accepted.push(ok);
                     }
+                    accepted
                 })
             })
             .collect();
-        for producer in producers {
-            producer.join().unwrap();
+        // The owner's own steps (the workers drain the queue and come to wait meanwhile), each
+        // with a sample of the workers' list, then the ending's first move.
+        let wait_then_look = |pool: &ThreadPool| {
+            for _ in 0..steps {
+                seen.see("workers'", &pool.waiters().workers, cap);
+                thread::yield_now();
+            }
+            if look_at_ending {
+                let now = pool.waiters().workers;
+                seen.see("workers'", &now, cap);
+                at.see("workers'", &now, cap);
+            }
+        };
+        let close_first = ending == Ending::CloseThenShutdown;
+        if close_first {
+            // The close comes while the producers may still submit.
+            wait_then_look(&pool);
+            pool.close();
+        }
+        let accepted: Vec<bool> = producers
+            .into_iter()
+            .flat_map(|producer| producer.join().unwrap())
+            .collect();
+        if !close_first {
+            assert!(accepted.iter().all(|&ok| ok), "refused before any close");
         }
         let pool = sole(pool);
-        // The owner's own steps while the workers drain the queue and come to wait.
-        for _ in 0..steps {
-            seen.see("workers'", &pool.waiters().workers, cap);
-            thread::yield_now();
+        if !close_first {
+            wait_then_look(&pool);
         }
-        let now = pool.waiters().workers;
-        seen.see("workers'", &now, cap);
-        at.see("workers'", &now, cap);
-        let discarded = end(pool, ending, jobs);
-        ran_as_promised(&ran, &vec![true; jobs], ending, discarded);
+        let count = accepted.iter().filter(|&&ok| ok).count();
+        let discarded = end(pool, ending, count);
+        ran_as_promised(&ran, &accepted, ending, discarded);
         let mut outcome = log.entries();
+        outcome.extend(accepted.iter().map(|&ok| usize::from(ok)));
         outcome.extend([each, ending as usize, discarded]);
         support::fingerprint(outcome)
     });
