@@ -2,7 +2,7 @@
 # The checker on real crates: `cargo pool-check` (tools/pool-check) and its tests, then the zoo
 # (checks/zoo): each real pool crate of checks/zoo/zoo.txt, fetched from the registry at its
 # pinned version, checked unedited, its card compared with checks/zoo/expected/. The first card
-# builds webpool under loom in target/pool-check/target (a few minutes on 2 cores); then each
+# builds webpool under loom in target/pool-check/target (under a minute on 2 quiet cores); then each
 # card takes seconds. Prints each crate's card and the wall time.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -3,7 +3,7 @@
 //! With `WEBPOOL_UPDATE_ZOO=1` the files are written instead, for review.
 //!
 //! The first run builds webpool under loom in the tool's own target folder
-//! (`target/pool-check/target`, a few minutes on 2 cores); each card then takes seconds.
+//! (`target/pool-check/target`, under a minute on 2 quiet cores); each card then takes seconds.
 
 use std::path::Path;
 use std::process::Command;
