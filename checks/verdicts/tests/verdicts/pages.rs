@@ -136,8 +136,12 @@ fn write_index(dir: &Path, card: &Card) {
          <table>\n<thead><tr><th>pool</th><th>card time</th>{header}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n\
          </body>\n</html>\n"
     );
-    // Write then rename: another card may be rebuilding the page at the same moment.
-    let temporary = dir.join(format!("index.html.{}", std::process::id()));
+    // Write then rename: another card may be rebuilding the page at the same moment, in this
+    // process (the matrix's tests run on several threads) or another, so the temporary file
+    // is this write's own: the process id and a number no other write of it takes.
+    static WRITES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let write = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let temporary = dir.join(format!("index.html.{}.{write}", std::process::id()));
     fs::write(&temporary, page).expect("the index page is written");
     fs::rename(&temporary, dir.join("index.html")).expect("the index page is moved into place");
 }
