@@ -369,14 +369,7 @@ fn drop_while_unwinding<P: BookPool>() {
 fn spurious_wakeup<P: BookPool>() {
     let mut pool = new_pool::<P>(1);
     let ran = counter();
-    session(&mut pool, |to| {
-        for name in ["A", "B"] {
-            let ran = Arc::clone(&ran);
-            submit(to, name, move || {
-                ran.fetch_add(1, Ordering::SeqCst);
-            });
-        }
-    });
+    submit_counted(&mut pool, &["A", "B"], &ran);
     drop_expecting(pool, &ran, 2, "run");
 }
 
@@ -384,14 +377,7 @@ fn spurious_wakeup<P: BookPool>() {
 fn join_waits_for_jobs<P: BookPool>() {
     let mut pool = new_pool::<P>(2);
     let ran = counter();
-    session(&mut pool, |to| {
-        for name in ["A", "B"] {
-            let ran = Arc::clone(&ran);
-            submit(to, name, move || {
-                ran.fetch_add(1, Ordering::SeqCst);
-            });
-        }
-    });
+    submit_counted(&mut pool, &["A", "B"], &ran);
     join_pool(&pool);
     let done = ran.load(Ordering::SeqCst);
     if done != 2 {
@@ -442,14 +428,7 @@ fn joins_from_two_threads<P: BookPool>() {
 fn scope_waits_for_jobs<P: BookPool>() {
     let mut pool = new_pool::<P>(2);
     let ran = counter();
-    session(&mut pool, |to| {
-        for name in ["A", "B"] {
-            let ran = Arc::clone(&ran);
-            submit(to, name, move || {
-                ran.fetch_add(1, Ordering::SeqCst);
-            });
-        }
-    });
+    submit_counted(&mut pool, &["A", "B"], &ran);
     let done = ran.load(Ordering::SeqCst);
     if done != 2 {
         fail(&format!(
@@ -591,6 +570,18 @@ where
     if name == "A" {
         expect_pool_threads();
     }
+}
+
+/// One session in which each job of `names` is submitted, each bumping `ran` when it runs.
+fn submit_counted<P: BookPool>(pool: &mut P, names: &[&'static str], ran: &Arc<AtomicUsize>) {
+    session(pool, |to| {
+        for &name in names {
+            let ran = Arc::clone(ran);
+            submit(to, name, move || {
+                ran.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+    });
 }
 
 /// Runs `body` with a way to submit jobs: the pool's `execute`, or for a scoped pool one
