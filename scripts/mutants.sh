@@ -33,6 +33,8 @@
 # MUTANTS_OUT (results, default target-mutants/out), MUTANTS_PROTOCOL_RE (only the patches whose
 # names match this regex), MUTANTS_RESUME=1 (resume an interrupted run: cargo-mutants with
 # --iterate; the protocol stage skips the patches already in its outcomes file),
+# MUTANTS_CARGO_STAGES (which cargo-mutants stages to run, space-separated, default
+# "pool mpsc facades sync": e.g. the stages a change does not touch, run apart),
 # MUTANTS_RECHECK_LISTED=1 (stage 2 for the mutants scripts/mutants/equivalent.txt lists too:
 # by default they meet stage 1 only, since an earlier run already took each through the full
 # suite, and stage 2 costs minutes per mutant).
@@ -307,10 +309,18 @@ check_listed_names() {
 extra=("$@")
 if [ "$mode" = cargo ] || [ "$mode" = all ]; then
     check_listed_names
-    cargo_mutants pool "${pool_models[*]}" "$pool_files"
-    cargo_mutants mpsc "loom_channel lib" "$mpsc_files"
-    cargo_mutants facades "${facade_models[*]}" "${facade_files[@]}"
-    cargo_mutants sync "${sync_models[*]}" "${sync_files[@]}"
+    for stage in ${MUTANTS_CARGO_STAGES:-pool mpsc facades sync}; do
+        case "$stage" in
+            pool) cargo_mutants pool "${pool_models[*]}" "$pool_files" ;;
+            mpsc) cargo_mutants mpsc "loom_channel lib" "$mpsc_files" ;;
+            facades) cargo_mutants facades "${facade_models[*]}" "${facade_files[@]}" ;;
+            sync) cargo_mutants sync "${sync_models[*]}" "${sync_files[@]}" ;;
+            *)
+                echo "MUTANTS_CARGO_STAGES: no stage '$stage' (pool, mpsc, facades, sync)" >&2
+                exit 2
+                ;;
+        esac
+    done
 fi
 if [ "$mode" = protocol ] || [ "$mode" = all ]; then
     protocol_mutants
