@@ -7,13 +7,18 @@
 #   models that drive the pool: loom_pool, loom_server, and the wait list's own model in the
 #   library's tests), src/sync/mpsc.rs (loom_channel), the facades of crossbeam-channel and
 #   parking_lot, src/sync/{crossbeam_channel,parking_lot}/ (loom_facades), and the shim's std
-#   types that it builds itself under loom, `sync_files` (loom_sync_types);
+#   types that it builds itself under loom, `sync_files` (loom_sync_types); and, once more,
+#   src/pool/backoff.rs in the normal build (stage `backoff`): its clock and its spin's
+#   arithmetic sit behind `cfg!(any(loom, shuttle))`'s other branch, which no model runs, so
+#   the normal build's tests of them judge those mutants (the library's unit tests and the
+#   `pools` test binary: tests/pools/idle_cpu.rs, the pool on real threads);
 # - the protocol mutants of scripts/mutants/protocol/*.patch: the bugs a reviewer fears in this code
 #   (a fence removed, an ordering weakened, a wake-up dropped, a check moved across a
 #   registration), each a patch whose header says which fear it encodes. A patch that no longer
 #   applies stops the run: regenerate it against the new code. The `sync-*` patches break the
 #   shim's std types (RwLock, Barrier, Once, scope, park) and are run against loom_sync_types
-#   alone; the others against the pool's models.
+#   alone, the `backoff-*` patches against the normal build's tests (as the `backoff` stage),
+#   the others against the pool's models.
 #
 # Every mutant runs in two stages. Stage 1 runs the models at a preemption bound of
 # $MUTANTS_QUICK_BOUND (default 1): most mutants die there in seconds. Stage 2 re-runs the
@@ -25,6 +30,7 @@
 #
 # Usage: bash scripts/mutants.sh [cargo|protocol|all] [extra cargo-mutants args...]
 #   cargo     cargo-mutants over src/pool/, src/sync/mpsc.rs, the facades and `sync_files`
+#             (loom), and src/pool/backoff.rs (the normal build)
 #   protocol  the patches of scripts/mutants/protocol/
 #   all       both (the default)
 # Extra arguments go to cargo-mutants (e.g. `--re wait_list` to run a few, `--list` to list).
@@ -34,11 +40,11 @@
 # names match this regex), MUTANTS_RESUME=1 (resume an interrupted run: cargo-mutants with
 # --iterate; the protocol stage skips the patches already in its outcomes file),
 # MUTANTS_CARGO_STAGES (which cargo-mutants stages to run, space-separated, default
-# "pool mpsc facades sync": e.g. the stages a change does not touch, run apart),
+# "pool mpsc facades sync backoff": e.g. the stages a change does not touch, run apart),
 # MUTANTS_RECHECK_LISTED=1 (stage 2 for the mutants scripts/mutants/equivalent.txt lists too:
 # by default they meet stage 1 only, since an earlier run already took each through the full
 # suite, and stage 2 costs minutes per mutant).
-# Results: $MUTANTS_OUT/{pool,mpsc,facades,sync}/mutants.out/ (cargo-mutants' caught.txt, missed.txt,
+# Results: $MUTANTS_OUT/{pool,mpsc,facades,sync,backoff}/mutants.out/ (cargo-mutants' caught.txt, missed.txt,
 # timeout.txt, unviable.txt) and $MUTANTS_OUT/protocol.txt (one line per patch). Mutants known
 # to be equivalent are listed, with reasons, in scripts/mutants/equivalent.txt.
 set -euo pipefail
@@ -61,7 +67,11 @@ esac
 # mutant of its kind, so that only the webpool crate is rebuilt for each; one per kind, so that
 # `cargo` and `protocol` can run at once: cargo names a path package's binaries without its
 # path, so the two scratch trees would overwrite each other's test binaries in one dir.
-export RUSTFLAGS="--cfg loom -C overflow-checks=on"
+loom_rustflags="--cfg loom -C overflow-checks=on"
+export RUSTFLAGS="$loom_rustflags"
+# The normal build's, for backoff.rs: overflow checks on there too (a step that underflows is
+# one of its mutants).
+normal_rustflags="-C overflow-checks=on"
 # Incremental release builds: a mutant changes one function, and rebuilding only its codegen
 # units takes the build from 15-40 s to about 2 s here, which is most of a killed mutant's
 # cost. Line tables off: nothing reads a backtrace. Same code, same optimisations otherwise;
@@ -100,6 +110,10 @@ facade_models=(loom_facades)
 # The models of the shim's std types (RwLock, Barrier, Once/OnceLock, thread::scope, park): they
 # test the `sync_files` mutants and the `sync-*` protocol patches.
 sync_models=(loom_sync_types)
+# The normal build's tests that judge backoff.rs (its unit test, and the pool on real threads:
+# tests/pools/idle_cpu.rs bounds an idle pool's CPU), for the `backoff` stage and the
+# `backoff-*` patches.
+normal_models=(lib pools)
 
 # Every build of this script has the facades' features on (loom_facades requires them), so
 # that all stages share one build of the dependencies.
@@ -112,6 +126,7 @@ mpsc_files=src/sync/mpsc.rs
 facade_files=('src/sync/crossbeam_channel/*.rs' 'src/sync/parking_lot/*.rs')
 # The std types the shim builds itself under loom (its RwLock wraps loom's, with tracing).
 sync_files=(src/sync/rwlock.rs src/sync/barrier.rs src/sync/once.rs src/sync/scope.rs)
+backoff_files=src/pool/backoff.rs
 
 # test_target_args TARGETS... : cargo's arguments selecting these test binaries, one per line;
 # `lib` is the library's own tests (under loom: the wait list's model, src/pool/wait_list.rs,
@@ -138,8 +153,11 @@ cargo_mutants() {
     # by the models.
     # --gitignore true: cargo-mutants copies the tree for each run, and without it the copy
     # takes this script's own target folders (target-mutants/, gigabytes) along.
+    # Nor the wait list's loom model (`loom_model::`, in src/pool/wait_list.rs): the test, not
+    # the code under it.
     local args=(--gitignore true --no-shuffle --profile release --output "$out/$name"
-        --exclude-re 'tests::' --exclude-re 'src/pool/error\.rs.*(fmt|source|from)'
+        --exclude-re 'tests::' --exclude-re 'loom_model::'
+        --exclude-re 'src/pool/error\.rs.*(fmt|source|from)'
         --exclude-re 'src/sync/mpsc\.rs.*fmt -> fmt::Result'
         --exclude-re 'src/sync/(crossbeam_channel|parking_lot)/.*fmt -> fmt::Result' "${features[@]}")
     local file
@@ -152,6 +170,11 @@ cargo_mutants() {
         args+=(--cargo-arg "$target_arg")
     done < <(test_target_args $targets)
     export CARGO_TARGET_DIR="$target_base/cargo"
+    export RUSTFLAGS="$loom_rustflags"
+    if [ "$name" = backoff ]; then
+        # The normal build, in a target dir of its own (other flags).
+        export CARGO_TARGET_DIR="$target_base/normal" RUSTFLAGS="$normal_rustflags"
+    fi
     local resume=()
     [ "${MUTANTS_RESUME:-0}" = 1 ] && [ -d "$out/$name/mutants.out" ] && resume=(--iterate)
     echo "== cargo-mutants $name: stage 1 (preemption bound $quick_bound) =="
@@ -163,7 +186,9 @@ cargo_mutants() {
     rm -f "$dir/listed.txt"
     rm -rf "$out/$name/stage1"
     cp -r "$dir" "$out/$name/stage1"
-    if [ "${MUTANTS_STAGE2:-1}" = 1 ] && { [ -s "$dir/missed.txt" ] || [ -s "$dir/timeout.txt" ]; }; then
+    # The normal build's tests have no bound to raise: stage 1 is the whole judgement there.
+    if [ "${MUTANTS_STAGE2:-1}" = 1 ] && [ "$name" != backoff ] &&
+        { [ -s "$dir/missed.txt" ] || [ -s "$dir/timeout.txt" ]; }; then
         echo "== cargo-mutants $name: stage 2 (the models' own bounds) for what stage 1 missed =="
         # Already listed as surviving the full suite: not run again unless asked (they stay
         # in missed.txt, as stage 1 left them).
@@ -190,6 +215,13 @@ cargo_mutants() {
 run_models() {
     local bound=$1 limit=$2
     shift 2
+    # The normal build's tests run with its flags, in its own target dir.
+    if [ "$*" = "${normal_models[*]}" ]; then
+        RUSTFLAGS="$normal_rustflags" CARGO_TARGET_DIR="$target_base/protocol-normal" \
+            timeout -k 10 "$limit" cargo test --release --manifest-path "$scratch/Cargo.toml" \
+            "${features[@]}" --lib --test pools || return $?
+        return 0
+    fi
     local test_args
     mapfile -t test_args < <(test_target_args "$@")
     local status=0
@@ -242,14 +274,18 @@ protocol_mutants() {
         fi
         (cd "$scratch" && git apply "$root/$patch")
         # The models that test this patch: the facades' for `facade-*`, the shim's std types'
-        # for `sync-*`, else the pool's.
-        local models=("${pool_models[@]}") build_args
+        # for `sync-*`, the normal build's tests for `backoff-*`, else the pool's.
+        local models=("${pool_models[@]}") build_args build_env=()
         [[ "$name" == facade-* ]] && models=("${facade_models[@]}")
         [[ "$name" == sync-* ]] && models=("${sync_models[@]}")
+        if [[ "$name" == backoff-* ]]; then
+            models=("${normal_models[@]}")
+            build_env=(RUSTFLAGS="$normal_rustflags" CARGO_TARGET_DIR="$target_base/protocol-normal")
+        fi
         mapfile -t build_args < <(test_target_args "${models[@]}")
         local t0 outcome status=0 log="$logs/$name.log"
         t0=$(date +%s)
-        if ! cargo test --release --no-run --manifest-path "$scratch/Cargo.toml" \
+        if ! env "${build_env[@]}" cargo test --release --no-run --manifest-path "$scratch/Cargo.toml" \
             "${features[@]}" "${build_args[@]}" >"$log" 2>&1; then
             outcome=unviable
         else
@@ -309,14 +345,15 @@ check_listed_names() {
 extra=("$@")
 if [ "$mode" = cargo ] || [ "$mode" = all ]; then
     check_listed_names
-    for stage in ${MUTANTS_CARGO_STAGES:-pool mpsc facades sync}; do
+    for stage in ${MUTANTS_CARGO_STAGES:-pool mpsc facades sync backoff}; do
         case "$stage" in
+            backoff) cargo_mutants backoff "${normal_models[*]}" "$backoff_files" ;;
             pool) cargo_mutants pool "${pool_models[*]}" "$pool_files" ;;
             mpsc) cargo_mutants mpsc "loom_channel lib" "$mpsc_files" ;;
             facades) cargo_mutants facades "${facade_models[*]}" "${facade_files[@]}" ;;
             sync) cargo_mutants sync "${sync_models[*]}" "${sync_files[@]}" ;;
             *)
-                echo "MUTANTS_CARGO_STAGES: no stage '$stage' (pool, mpsc, facades, sync)" >&2
+                echo "MUTANTS_CARGO_STAGES: no stage '$stage' (pool, mpsc, facades, sync, backoff)" >&2
                 exit 2
                 ;;
         esac

@@ -1,6 +1,7 @@
 //! What the pool's threads share, and the workers' loop: the queue, the two wait lists, and the
 //! per-worker counters.
 
+use std::ops::ControlFlow;
 use std::panic::{self, AssertUnwindSafe};
 
 use crate::sync::{AtomicU64, Ordering};
@@ -82,22 +83,16 @@ impl Shared {
 
     /// Queues `job`, waiting for room while the queue is full. Hands the job back if the pool
     /// is closed, before or while this waits.
-    pub(super) fn push(&self, mut job: Job) -> Result<(), Job> {
-        let mut waited = false;
-        loop {
-            match self.try_push(job) {
-                Ok(()) => {
-                    if waited {
-                        self.producers.pass_on(|| self.ring.may_push());
-                    }
-                    return Ok(());
-                }
-                Err(PushError::Full(back)) => job = back,
-                Err(PushError::Closed(back)) => return Err(back),
-            }
-            self.producers.wait_until(|| self.ring.may_push());
-            waited = true;
-        }
+    pub(super) fn push(&self, job: Job) -> Result<(), Job> {
+        self.producers.retry(
+            job,
+            |job| match self.try_push(job) {
+                Ok(()) => ControlFlow::Break(Ok(())),
+                Err(PushError::Full(back)) => ControlFlow::Continue(back),
+                Err(PushError::Closed(back)) => ControlFlow::Break(Err(back)),
+            },
+            || self.ring.may_push(),
+        )
     }
 
     /// Stops intake and wakes every sleeper: workers to drain the ring and exit, producers to
@@ -114,45 +109,43 @@ impl Shared {
     /// closed and empty.
     pub(super) fn work_loop(&self, index: usize) {
         let counters = &self.counters[index];
-        // Whether this worker has waited since its last job (see `WaitList::pass_on`).
-        let mut waited = false;
         loop {
-            match self.ring.pop() {
-                Pop::Item(job) => {
-                    if waited {
-                        waited = false;
-                        self.workers.pass_on(|| self.ring.may_pop());
-                    }
-                    self.producers.wake_one();
-                    // Single writer: a load and a store, no read-modify-write needed. Release:
-                    // a reader that sees this count also sees the job gone from the queue.
-                    let taken = counters.taken.load(Ordering::Relaxed);
-                    counters.taken.store(taken + 1, Ordering::Release);
-                    let counter = match panic::catch_unwind(AssertUnwindSafe(|| job.run())) {
-                        Ok(()) => &counters.completed,
-                        Err(payload) => {
-                            // The payload's own destructor may panic too; that must not kill
-                            // the worker either.
-                            let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(payload)));
-                            &counters.panicked
-                        }
-                    };
-                    // Release: a reader that sees this count also sees `taken` counted.
-                    counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Release);
+            // The next job, waiting for one while the queue is empty; `None` once it is
+            // closed and empty.
+            let next = self.workers.retry(
+                (),
+                |()| match self.ring.pop() {
+                    Pop::Item(job) => ControlFlow::Break(Some(job)),
+                    Pop::Closed => ControlFlow::Break(None),
+                    Pop::Empty => ControlFlow::Continue(()),
+                },
+                || self.ring.may_pop(),
+            );
+            let Some(job) = next else {
+                // Another worker may have gone back to sleep after the close, waiting for a
+                // job whose producer was still publishing it; that producer's signal woke only
+                // one of them. The queue is now drained for good, so wake everyone still
+                // asleep to see that and exit. (Each of them also passes the wake on as it
+                // leaves the list; this wakes them all at once instead of one by one.)
+                self.workers.wake_all();
+                return;
+            };
+            self.producers.wake_one();
+            // Single writer: a load and a store, no read-modify-write needed. Release: a
+            // reader that sees this count also sees the job gone from the queue.
+            let taken = counters.taken.load(Ordering::Relaxed);
+            counters.taken.store(taken + 1, Ordering::Release);
+            let counter = match panic::catch_unwind(AssertUnwindSafe(|| job.run())) {
+                Ok(()) => &counters.completed,
+                Err(payload) => {
+                    // The payload's own destructor may panic too; that must not kill the
+                    // worker either.
+                    let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(payload)));
+                    &counters.panicked
                 }
-                Pop::Empty => {
-                    self.workers.wait_until(|| self.ring.may_pop());
-                    waited = true;
-                }
-                Pop::Closed => {
-                    // Another worker may have gone back to sleep after the close, waiting for
-                    // a job whose producer was still publishing it; that producer's signal
-                    // woke only one of them. The queue is now drained for good, so wake
-                    // everyone still asleep to see that and exit.
-                    self.workers.wake_all();
-                    return;
-                }
-            }
+            };
+            // Release: a reader that sees this count also sees `taken` counted.
+            counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Release);
         }
     }
 

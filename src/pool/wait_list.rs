@@ -29,7 +29,12 @@
 //!
 //! Since wakers skip their signal for a snoozer, a thread that returns from a wait may stand for
 //! several wakers, and takes one share (one job, one slot); so every thread that waited, once its
-//! operation succeeds, passes the wake on if there is more ([`WaitList::pass_on`]). The count of
+//! operation has an outcome, passes the wake on if there is more ([`WaitList::pass_on`]). That
+//! rule is not left to the callers: they wait only through [`WaitList::retry`], which tries their
+//! operation, waits between tries, and passes the wake on before it hands the outcome back, so no
+//! caller can forget the pass-on or make it after using what it got (a worker passing it on only
+//! after running its job leaves the jobs behind that one queued beside sleepers for as long as
+//! the job runs). The count of
 //! snoozers is a registration like the sleepers' count: a snoozer leaves it, and a `SeqCst` fence
 //! (`pass_on`'s, or the registration's if it goes on to sleep) comes before its next look. A waker
 //! that saw the count above zero saw some snoozer still in it; if the waker's fence came first,
@@ -43,9 +48,12 @@
 //! wakers that skip their signal for a snoozer, the threads that find the snoozing taken and go
 //! straight to sleep, a snoozer that finds its work, and the pass-on. Loom's pool models run
 //! with none unless they opt in (the count multiplies interleavings sixfold or more);
-//! loom explores the snoozer on this list alone, in `loom_model` below, where removing `pass_on`'s
-//! fence, its signal, or the snoozer's exit from the count (or moving that exit past the
-//! registration fence) each ends in a consumer asleep beside a job.
+//! loom explores the snoozers on this list alone, in `loom_model` below, through the same
+//! [`WaitList::retry`] the pool's threads call: there removing `pass_on`'s fence, its signal,
+//! `retry`'s call of it, or the snoozer's exit from the count (or moving that exit past the
+//! registration fence, or leaving it by a store) each ends in a consumer asleep beside a job.
+
+use std::ops::ControlFlow;
 
 use crate::sync::{self, fence, AtomicUsize, Condvar, Mutex, Ordering};
 
@@ -93,24 +101,54 @@ impl WaitList {
         }
     }
 
+    /// Tries `attempt` until it has an outcome (`Break`), waiting on this list whenever it has
+    /// none (`Continue`, handing back the state to try again with, such as a job that did not
+    /// fit); returns that outcome. If it waited, it first passes the wake on
+    /// ([`pass_on`](WaitList::pass_on)), whatever the outcome: a job or slot taken, or the
+    /// queue closed.
+    ///
+    /// `ready` says whether an attempt now might have an outcome. It must become true through
+    /// a store that its waker makes *before* calling [`wake_one`](WaitList::wake_one) (that
+    /// store is what the handshake's fences order), and must hold for good once the awaited
+    /// thing can no longer come (the queue closed), since [`wake_all`](WaitList::wake_all)
+    /// wakes every sleeper to look at it. It may say yes wrongly (the attempt then has no
+    /// outcome, and this waits again), never no when an attempt would have one.
+    pub(crate) fn retry<S, T>(
+        &self,
+        mut state: S,
+        mut attempt: impl FnMut(S) -> ControlFlow<T, S>,
+        ready: impl Fn() -> bool,
+    ) -> T {
+        let mut waited = false;
+        loop {
+            match attempt(state) {
+                ControlFlow::Break(outcome) => {
+                    if waited {
+                        self.pass_on(&ready);
+                    }
+                    return outcome;
+                }
+                ControlFlow::Continue(back) => state = back,
+            }
+            self.wait_until(&ready);
+            waited = true;
+        }
+    }
+
     /// Waits until `ready()` holds or another thread's [`wake_one`](WaitList::wake_one)
     /// picks this one: first snoozing a moment unless the most threads allowed already do (see
-    /// [`Backoff::snooze`]), then asleep.
-    ///
-    /// `ready` must become true through a store that its waker makes *before* calling
-    /// `wake_one` (that store is what the handshake's fences order), and must hold for good
-    /// once the awaited thing can no longer come (the queue closed), since
-    /// [`wake_all`](WaitList::wake_all) wakes every sleeper to look at it. A return says only
-    /// "look again": the caller retries its operation and may wait again, and once that
-    /// operation succeeds it calls [`pass_on`](WaitList::pass_on).
-    pub(crate) fn wait_until(&self, ready: impl Fn() -> bool) {
+    /// [`Backoff::snooze`]), then asleep. A return says only "look again" ([`retry`](WaitList::retry)
+    /// tries the operation again, and may wait again).
+    fn wait_until(&self, ready: impl Fn() -> bool) {
         let snoozing = &*self.snoozers;
-        let joined = snoozing
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |now| {
-                (now < self.max_snoozers).then_some(now + 1)
-            })
-            .is_ok();
-        if joined {
+        let joined = snoozing.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |now| {
+            (now < self.max_snoozers).then_some(now + 1)
+        });
+        #[cfg(all(test, loom))]
+        if let Ok(before) = joined {
+            loom_model::snoozer_joined(before);
+        }
+        if joined.is_ok() {
             let mut backoff = Backoff::new();
             let mut found = false;
             while backoff.snooze() {
@@ -119,8 +157,8 @@ impl WaitList {
                     break;
                 }
             }
-            // Ordered before our next look by a `SeqCst` fence: the caller's `pass_on` once
-            // its operation succeeds, or the registration below (in this wait or the next).
+            // Ordered before our next look by a `SeqCst` fence: `retry`'s `pass_on` once the
+            // operation has its outcome, or the registration below (in this wait or the next).
             snoozing.fetch_sub(1, Ordering::Relaxed);
             if found {
                 #[cfg(all(test, loom))]
@@ -146,11 +184,13 @@ impl WaitList {
         self.waiting_hint.store(sleepers.waiting, Ordering::Relaxed);
     }
 
-    /// Called by a thread that waited, once its operation succeeded (it took a job, or a
-    /// slot): wakes one sleeper if `ready()` still holds. Wakers skip their signal while a
-    /// thread snoozes, leaving their progress to it, and a woken thread takes one share of
-    /// what may be several wakers' progress; this passes the rest on.
-    pub(crate) fn pass_on(&self, ready: impl Fn() -> bool) {
+    /// Called by [`retry`](WaitList::retry) for a thread that waited, once its operation has
+    /// an outcome (it took a job or a slot, or found the queue closed): wakes one sleeper if
+    /// `ready()` still holds. Wakers skip their signal while a thread snoozes, leaving their
+    /// progress to it, and a woken thread takes one share of what may be several wakers'
+    /// progress; this passes the rest on. After a close `ready` holds for good, so each
+    /// thread that leaves the list wakes the next.
+    fn pass_on(&self, ready: impl Fn() -> bool) {
         // Pairs with the fence in `wake_one`: a waker that skipped its signal for a snooze
         // that has ended since made its progress before its fence; if that fence came first,
         // `ready` sees the progress now, and if ours came first, the waker saw the snooze over
@@ -239,6 +279,8 @@ mod loom_support;
 /// or nobody allowed to snooze) passed it, the model then exploring nothing of the kind.
 #[cfg(all(test, loom))]
 mod loom_model {
+    use std::ops::ControlFlow;
+
     use super::loom_support as support;
     use super::WaitList;
     use crate::sync::atomic::UnmodelledAtomicUsize;
@@ -248,9 +290,17 @@ mod loom_model {
     /// loom explores. No other test of the library makes a `WaitList`.
     static SNOOZES_THAT_FOUND_WORK: UnmodelledAtomicUsize = UnmodelledAtomicUsize::new(0);
 
+    /// The most threads that snoozed at once on one list, over every interleaving run.
+    static MOST_SNOOZERS_AT_ONCE: UnmodelledAtomicUsize = UnmodelledAtomicUsize::new(0);
+
     /// Called by `wait_until` when a snoozer's look found its work.
     pub(super) fn snoozer_found_its_work() {
         SNOOZES_THAT_FOUND_WORK.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Called by `wait_until` when a thread joins the snoozers, `before` snoozing already.
+    pub(super) fn snoozer_joined(before: usize) {
+        MOST_SNOOZERS_AT_ONCE.fetch_max(before + 1, Ordering::Relaxed);
     }
 
     /// A queue of jobs reduced to its two counters, as the pool's ring keeps them apart: the
@@ -291,17 +341,61 @@ mod loom_model {
         }
     }
 
-    /// A consumer's loop, as the pool's workers run it: take a job, or wait; after a wait,
-    /// pass the wake on once the job is taken.
+    /// A consumer's loop, as the pool's workers run it ([`WaitList::retry`]): take a job, or
+    /// wait; after a wait, pass the wake on once the job is taken.
     fn consume_one(list: &WaitList, jobs: &Jobs) {
-        let mut waited = false;
-        while !jobs.take() {
-            list.wait_until(|| jobs.ready());
-            waited = true;
+        list.retry(
+            (),
+            |()| match jobs.take() {
+                true => ControlFlow::Break(()),
+                false => ControlFlow::Continue(()),
+            },
+            || jobs.ready(),
+        );
+    }
+
+    /// Two consumers, two jobs pushed one by one by the main thread, on a list that lets
+    /// `max_snoozers` consumers snooze at once: both jobs are taken, and nobody is left asleep
+    /// (loom reports the deadlock).
+    fn two_consumers_take_two_jobs(max_snoozers: usize) {
+        let shared = Arc::new((WaitList::new(max_snoozers), Jobs::default()));
+        let consumers: Vec<_> = (0..2)
+            .map(|_| {
+                let shared = Arc::clone(&shared);
+                thread::spawn(move || consume_one(&shared.0, &shared.1))
+            })
+            .collect();
+        let (list, jobs) = &*shared;
+        for _ in 0..2 {
+            jobs.push();
+            list.wake_one();
         }
-        if waited {
-            list.pass_on(|| jobs.ready());
+        for consumer in consumers {
+            consumer.join().unwrap();
         }
+        assert_eq!(jobs.taken.load(Ordering::Relaxed), 2);
+    }
+
+    /// The count of snoozers with both consumers in it at once (the pool's other models allow
+    /// one snoozer per list): each must leave it by a read-modify-write. A snoozer that leaves
+    /// by storing back the count it found when it joined is exact alone, and with two that
+    /// leave in the order they joined leaves the count at one with nobody snoozing, so every
+    /// waker skips its signal from then on (protocol patch
+    /// `wl-snooze-count-restored-not-decremented`).
+    #[test]
+    fn two_snoozers_leave_the_count_as_they_found_it() {
+        support::check(
+            "two_snoozers_leave_the_count_as_they_found_it",
+            support::SMALL_MODEL,
+            || two_consumers_take_two_jobs(2),
+        );
+        // Only this model allows two: one that never had both in the count would pass whatever
+        // the second's exit did.
+        assert_eq!(
+            MOST_SNOOZERS_AT_ONCE.load(Ordering::Relaxed),
+            2,
+            "no interleaving had both consumers snoozing at once"
+        );
     }
 
     #[test]
@@ -309,24 +403,7 @@ mod loom_model {
         support::check(
             "skipped_signals_are_passed_on",
             support::SMALL_MODEL,
-            || {
-                let shared = Arc::new((WaitList::new(1), Jobs::default()));
-                let consumers: Vec<_> = (0..2)
-                    .map(|_| {
-                        let shared = Arc::clone(&shared);
-                        thread::spawn(move || consume_one(&shared.0, &shared.1))
-                    })
-                    .collect();
-                let (list, jobs) = &*shared;
-                for _ in 0..2 {
-                    jobs.push();
-                    list.wake_one();
-                }
-                for consumer in consumers {
-                    consumer.join().unwrap();
-                }
-                assert_eq!(jobs.taken.load(Ordering::Relaxed), 2);
-            },
+            || two_consumers_take_two_jobs(1),
         );
         // The path `pass_on` exists for starts with a snoozer that finds its job: a model that
         // never reaches it would pass whatever `pass_on` did.
