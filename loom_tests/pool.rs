@@ -787,16 +787,19 @@ fn shutdown_now_releases_sleeping_and_snoozing_workers() {
 /// S5. A job that a snoozing worker finds is passed on before it runs: job A blocks until job
 /// B has run, and B is queued behind it. A producer thread pushes both while one worker
 /// snoozes and the other sleeps, skipping both signals for the snoozer; the snoozer takes A and
-/// must wake the sleeper for B (`WaitList::pass_on`) *before* running A, which never returns
-/// until B has run. The owner waits for B before it shuts the pool down (a close would wake the
-/// sleeper). A pass-on moved after the job runs leaves B queued beside a sleeping worker for
-/// good (protocol patch `pool-pass-on-after-run`). The pushes come from a thread of their own
-/// so that the owner, blocked from the start, leaves the workers' race to loom's free choices:
-/// with the owner pushing, reaching a snoozer took two preemptions, and the model minutes.
+/// must wake the sleeper for B *before* running A, which never returns until B has run. The
+/// owner waits for B before it shuts the pool down (a close would wake the sleeper). The
+/// pushes come from a thread of their own so that the owner, blocked from the start, leaves
+/// the workers' race to loom's free choices: with the owner pushing, reaching a snoozer took
+/// two preemptions, and the model minutes.
 ///
 /// Not in CI's loom gate: 1 986 718 interleavings at one preemption, 284 s on a loaded 2-core
 /// machine (the gate's budget for all new models is about two minutes). Run it with
-/// `--ignored`; on `pool-pass-on-after-run` it deadlocks within a second.
+/// `--ignored`. The pass-on it needs is made by `WaitList::retry` before it hands the job to
+/// the worker, so a pass-on after the job ran (the bug shuttle found, issue 30) can no longer
+/// be written in the pool's code; the wait list's own model explores that `retry` with a
+/// snoozer in seconds, and this one is the whole pool's check of it: on `wl-retry-no-pass-on`
+/// (retry passes nothing on) it deadlocks within a second.
 #[test]
 #[ignore = "about 2 million interleavings (minutes): run with --ignored"]
 fn a_snoozer_passes_the_wake_on_before_running_its_job() {

@@ -364,8 +364,9 @@ fn blocked_jobs_never_block_the_queue_at_scale() {
 /// shuts the pool down, so a wake-up lost for B is a deadlock here (a shutdown would wake every
 /// worker and hide it). The case this is for: one worker snoozes (shuttle's pools allow one) and
 /// the other sleeps when A and B come; both wakers see the snoozer and signal nobody, the
-/// snoozer takes A, and only its pass-on wakes the sleeper for B (`WaitList::pass_on`; the
-/// protocol mutant `wl-no-pass-on-worker` leaves B queued beside a sleeping worker).
+/// snoozer takes A, and only its pass-on wakes the sleeper for B (made by `WaitList::retry`
+/// before it hands A over; the protocol mutant `wl-retry-no-pass-on` leaves B queued beside a
+/// sleeping worker).
 #[test]
 fn a_job_waiting_for_the_next_gets_it_run() {
     check(
@@ -394,8 +395,8 @@ fn a_job_waiting_for_the_next_gets_it_run() {
 /// job before it shuts the pool down, so a wake-up lost for a producer is a deadlock here. The
 /// case this is for: one producer snoozes (shuttle's pools allow one) and the other sleeps
 /// when the worker frees both slots; both pops see the snoozer and signal nobody, the snoozer
-/// takes one slot, and only its pass-on wakes the sleeper for the other (`WaitList::pass_on`;
-/// the protocol mutant `wl-no-pass-on-producer` leaves it asleep beside the free slot while Q2
+/// takes one slot, and only its pass-on wakes the sleeper for the other (`WaitList::retry`'s;
+/// the protocol mutant `wl-retry-no-pass-on` leaves it asleep beside the free slot while Q2
 /// waits for it).
 #[test]
 fn a_job_waiting_for_a_producer_gets_its_job_in() {

@@ -103,6 +103,13 @@ mod tests {
         let mut yields = 0u64;
         while backoff.snooze() {
             yields += 1;
+            // A snooze that never runs out fails here rather than hangs: 100 µs holds a few
+            // thousand yields at most, however fast the machine or slow the scheduler.
+            assert!(
+                yields < 1_000_000,
+                "still snoozing after {yields} yields ({:?}): the snooze never runs out",
+                start.elapsed()
+            );
         }
         assert!(yields > 0, "gave up without yielding");
         assert!(
