@@ -95,7 +95,7 @@ start=$(date +%s)
 
 # The mutants scripts/mutants/equivalent.txt lists (one per line, as its entries name them).
 listed_mutants() {
-    sed -n -E 's/^(EQUIVALENT|PERFORMANCE|BEYOND LOOM|NOT IN THE LOOM BUILD) //p' \
+    sed -n -E 's/^(EQUIVALENT|PERFORMANCE|BEYOND LOOM|NOT IN THE LOOM BUILD|TIMEOUT) //p' \
         scripts/mutants/equivalent.txt
 }
 recheck_listed=${MUTANTS_RECHECK_LISTED:-0}
@@ -203,7 +203,8 @@ cargo_mutants() {
         env -u LOOM_MAX_PREEMPTIONS cargo mutants "${args[@]}" "${skip[@]}" --iterate \
             --baseline skip --timeout "$full_timeout" "${extra[@]}" || true
         # What stage 2 skipped: stage 1's misses that equivalent.txt lists.
-        grep -Fxf <(listed_mutants) "$out/$name/stage1/missed.txt" >"$dir/listed.txt" || true
+        cat "$out/$name/stage1/missed.txt" "$out/$name/stage1/timeout.txt" |
+            grep -Fxf <(listed_mutants) >"$dir/listed.txt" || true
     fi
     echo "cargo-mutants $name: caught $(cat "$dir"/caught.txt "$dir"/previously_caught.txt 2>/dev/null | wc -l)," \
         "missed $(wc -l <"$dir/missed.txt") (+ $(cat "$dir/listed.txt" 2>/dev/null | wc -l) listed, not re-run at full bounds)," \
