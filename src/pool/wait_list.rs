@@ -113,25 +113,37 @@ impl WaitList {
     /// thing can no longer come (the queue closed), since [`wake_all`](WaitList::wake_all)
     /// wakes every sleeper to look at it. It may say yes wrongly (the attempt then has no
     /// outcome, and this waits again), never no when an attempt would have one.
+    #[inline] // the hot path: one attempt that has its outcome, on every job and every push
     pub(crate) fn retry<S, T>(
+        &self,
+        state: S,
+        mut attempt: impl FnMut(S) -> ControlFlow<T, S>,
+        ready: impl Fn() -> bool,
+    ) -> T {
+        match attempt(state) {
+            ControlFlow::Break(outcome) => outcome,
+            ControlFlow::Continue(back) => self.wait_then_retry(back, attempt, ready),
+        }
+    }
+
+    /// [`retry`](WaitList::retry) once an attempt had no outcome: waits, tries again (and
+    /// again), and passes the wake on before it returns the outcome.
+    #[cold]
+    fn wait_then_retry<S, T>(
         &self,
         mut state: S,
         mut attempt: impl FnMut(S) -> ControlFlow<T, S>,
         ready: impl Fn() -> bool,
     ) -> T {
-        let mut waited = false;
         loop {
+            self.wait_until(&ready);
             match attempt(state) {
                 ControlFlow::Break(outcome) => {
-                    if waited {
-                        self.pass_on(&ready);
-                    }
+                    self.pass_on(&ready);
                     return outcome;
                 }
                 ControlFlow::Continue(back) => state = back,
             }
-            self.wait_until(&ready);
-            waited = true;
         }
     }
 
