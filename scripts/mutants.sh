@@ -78,6 +78,8 @@ normal_rustflags="-C overflow-checks=on"
 # loom's interleaving counts do not depend on either.
 export CARGO_PROFILE_RELEASE_INCREMENTAL=true CARGO_PROFILE_RELEASE_DEBUG=false
 target_base=${MUTANTS_TARGET_DIR:-$root/target-mutants}
+# The protocol stage's normal build (the `backoff-*` patches): its flags, its own target dir.
+protocol_normal_env=(RUSTFLAGS="$normal_rustflags" CARGO_TARGET_DIR="$target_base/protocol-normal")
 export WEBPOOL_LOOM_FAIL_FAST=1
 quick_bound=${MUTANTS_QUICK_BOUND:-1}
 full_timeout=${MUTANTS_TIMEOUT:-900}
@@ -151,10 +153,10 @@ cargo_mutants() {
     # error.rs's messages and conversions (Display, Debug, source, From) and mpsc.rs's Debug
     # and Display: text, not behaviour under concurrency, pinned by `cargo test` (tests/), not
     # by the models.
-    # --gitignore true: cargo-mutants copies the tree for each run, and without it the copy
-    # takes this script's own target folders (target-mutants/, gigabytes) along.
     # Nor the wait list's loom model (`loom_model::`, in src/pool/wait_list.rs): the test, not
     # the code under it.
+    # --gitignore true: cargo-mutants copies the tree for each run, and without it the copy
+    # takes this script's own target folders (target-mutants/, gigabytes) along.
     local args=(--gitignore true --no-shuffle --profile release --output "$out/$name"
         --exclude-re 'tests::' --exclude-re 'loom_model::'
         --exclude-re 'src/pool/error\.rs.*(fmt|source|from)'
@@ -216,21 +218,17 @@ cargo_mutants() {
 run_models() {
     local bound=$1 limit=$2
     shift 2
-    # The normal build's tests run with its flags, in its own target dir.
-    if [ "$*" = "${normal_models[*]}" ]; then
-        RUSTFLAGS="$normal_rustflags" CARGO_TARGET_DIR="$target_base/protocol-normal" \
-            timeout -k 10 "$limit" cargo test --release --manifest-path "$scratch/Cargo.toml" \
-            "${features[@]}" --lib --test pools || return $?
-        return 0
-    fi
-    local test_args
+    local test_args run_env=()
     mapfile -t test_args < <(test_target_args "$@")
+    # The normal build's tests run with its flags, in its own target dir (the bound is loom's
+    # alone).
+    [ "$*" = "${normal_models[*]}" ] && run_env=("${protocol_normal_env[@]}")
     local status=0
     if [ -n "$bound" ]; then
-        LOOM_MAX_PREEMPTIONS=$bound timeout -k 10 "$limit" \
+        env "${run_env[@]}" LOOM_MAX_PREEMPTIONS="$bound" timeout -k 10 "$limit" \
             cargo test --release --manifest-path "$scratch/Cargo.toml" "${features[@]}" "${test_args[@]}" || status=$?
     else
-        env -u LOOM_MAX_PREEMPTIONS timeout -k 10 "$limit" \
+        env -u LOOM_MAX_PREEMPTIONS "${run_env[@]}" timeout -k 10 "$limit" \
             cargo test --release --manifest-path "$scratch/Cargo.toml" "${features[@]}" "${test_args[@]}" || status=$?
     fi
     return "$status"
@@ -281,7 +279,7 @@ protocol_mutants() {
         [[ "$name" == sync-* ]] && models=("${sync_models[@]}")
         if [[ "$name" == backoff-* ]]; then
             models=("${normal_models[@]}")
-            build_env=(RUSTFLAGS="$normal_rustflags" CARGO_TARGET_DIR="$target_base/protocol-normal")
+            build_env=("${protocol_normal_env[@]}")
         fi
         mapfile -t build_args < <(test_target_args "${models[@]}")
         local t0 outcome status=0 log="$logs/$name.log"

@@ -358,9 +358,12 @@ mod loom_model {
     fn consume_one(list: &WaitList, jobs: &Jobs) {
         list.retry(
             (),
-            |()| match jobs.take() {
-                true => ControlFlow::Break(()),
-                false => ControlFlow::Continue(()),
+            |()| {
+                if jobs.take() {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
             },
             || jobs.ready(),
         );
